@@ -1,0 +1,219 @@
+//! Command line: clap arguments → validated [`Settings`], run, write the report, exit code.
+//!
+//! The contract is `cli.md`: `iamlint check` (also the default when no sub-command is given),
+//! `iamlint rules`, `iamlint explain`. Invalid flags exit 2.
+
+use std::fs::File;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use serde::Serialize;
+
+use crate::finding::Severity;
+use crate::report::{ReportFormat, Style, write_report};
+use crate::rules::{ALL_RULES, Selection, find_rule};
+use crate::{Settings, check};
+
+/// Static analysis of AWS IAM in CloudFormation, SAM, CDK and Terraform JSON.
+///
+/// Examples:
+///   iamlint check templates/
+///   iamlint templates/ --format json --output report.json
+///   iamlint check --select WIF001,XAC002 --fail-on high stacks/app.yaml
+///   iamlint explain WIF001
+#[derive(Debug, Parser)]
+#[command(name = "iamlint", version, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    check: CheckArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check templates (the default command).
+    Check(CheckArgs),
+    /// List every rule: code, name, severity, summary.
+    Rules(RulesArgs),
+    /// Print a rule's documentation.
+    Explain {
+        /// Rule code or name, e.g. WIF001 or web-identity-trust-without-audience.
+        rule: String,
+    },
+}
+
+#[derive(Debug, Args)]
+struct CheckArgs {
+    /// Files or folders to check.
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    format: ReportFormat,
+    /// Write the report to FILE instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Lowest severity that makes the exit code 1.
+    #[arg(long, value_name = "SEVERITY", default_value = "low", value_parser = parse_severity)]
+    fail_on: Severity,
+    /// Run only these rules (codes or names, comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "CODE")]
+    select: Vec<String>,
+    /// Skip these rules (codes or names, comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "CODE")]
+    ignore: Vec<String>,
+    /// Worker threads (default: all cores).
+    #[arg(long, value_name = "N")]
+    jobs: Option<usize>,
+    /// Print only findings, no summary.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(Debug, Args)]
+struct RulesArgs {
+    #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+    format: ListFormat,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ListFormat {
+    Human,
+    Json,
+}
+
+fn parse_severity(s: &str) -> Result<Severity, String> {
+    s.parse()
+}
+
+/// Parse the process arguments, run, and return the exit code.
+pub fn run() -> u8 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let code = if err.use_stderr() { 2 } else { 0 };
+            let _ = err.print();
+            return code;
+        }
+    };
+    let result = match cli.command {
+        Some(Command::Check(args)) => run_check(args),
+        None => run_check(cli.check),
+        Some(Command::Rules(args)) => list_rules(args.format).map(|()| 0),
+        Some(Command::Explain { rule }) => explain(&rule),
+    };
+    result.unwrap_or_else(|err| {
+        eprintln!("iamlint: {err}");
+        2
+    })
+}
+
+fn run_check(args: CheckArgs) -> Result<u8, String> {
+    let selection = Selection {
+        select: args.select,
+        ignore: args.ignore,
+        severities: Vec::new(),
+    };
+    let unknown = selection.unknown_selectors();
+    if !unknown.is_empty() {
+        return Err(format!(
+            "unknown rule code or name: {} (see `iamlint rules`)",
+            unknown.join(", ")
+        ));
+    }
+    let settings = Settings {
+        paths: args.paths,
+        selection,
+        ..Settings::default()
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.jobs.unwrap_or(0))
+        .build()
+        .map_err(|e| format!("cannot start worker threads: {e}"))?;
+    let outcome = pool.install(|| check(&settings));
+
+    let to_terminal = args.output.is_none() && io::stdout().is_terminal();
+    let style = Style {
+        color: to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        quiet: args.quiet,
+    };
+    let written = match &args.output {
+        Some(path) => File::create(path)
+            .and_then(|file| {
+                let mut out = BufWriter::new(file);
+                write_report(args.format, &outcome, style, &mut out)?;
+                out.flush()
+            })
+            .map_err(|e| format!("cannot write {}: {e}", path.display())),
+        None => {
+            let mut out = io::stdout().lock();
+            write_report(args.format, &outcome, style, &mut out)
+                .and_then(|()| out.flush())
+                .or_else(ignore_broken_pipe)
+                .map_err(|e| format!("cannot write the report: {e}"))
+        }
+    };
+    written?;
+    Ok(outcome.exit_code(args.fail_on))
+}
+
+/// `iamlint … | head` closing the pipe early is not an error.
+fn ignore_broken_pipe(err: io::Error) -> io::Result<()> {
+    if err.kind() == io::ErrorKind::BrokenPipe {
+        Ok(())
+    } else {
+        Err(err)
+    }
+}
+
+#[derive(Serialize)]
+struct RuleListing {
+    code: &'static str,
+    name: &'static str,
+    severity: Severity,
+    summary: &'static str,
+}
+
+fn list_rules(format: ListFormat) -> Result<(), String> {
+    let listing: Vec<RuleListing> = ALL_RULES
+        .iter()
+        .map(|r| {
+            let m = r.meta();
+            RuleListing {
+                code: m.code,
+                name: m.name,
+                severity: m.severity,
+                summary: m.summary,
+            }
+        })
+        .collect();
+    let mut out = io::stdout().lock();
+    let written = match format {
+        ListFormat::Json => serde_json::to_writer_pretty(&mut out, &listing)
+            .map_err(io::Error::from)
+            .and_then(|()| writeln!(out)),
+        ListFormat::Human => listing.iter().try_for_each(|r| {
+            writeln!(
+                out,
+                "{:<7} {:<40} {:<9} {}",
+                r.code, r.name, r.severity, r.summary
+            )
+        }),
+    };
+    written
+        .or_else(ignore_broken_pipe)
+        .map_err(|e| format!("cannot write: {e}"))
+}
+
+fn explain(selector: &str) -> Result<u8, String> {
+    let rule = find_rule(selector).ok_or_else(|| {
+        format!("no rule named `{selector}` (see `iamlint rules`)")
+    })?;
+    let mut out = io::stdout().lock();
+    out.write_all(rule.meta().docs.as_bytes())
+        .or_else(ignore_broken_pipe)
+        .map_err(|e| format!("cannot write: {e}"))?;
+    Ok(0)
+}

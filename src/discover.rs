@@ -1,0 +1,124 @@
+//! Which files to read.
+//!
+//! Walks the given paths with the `ignore` crate (the walker ripgrep uses): `.gitignore` is
+//! honoured, hidden folders, `node_modules`, `.terraform` and `cdk.out/asset.*` are skipped,
+//! symlinks are followed with loop detection. Files named on the command line are always read.
+//! Nothing here opens a file; deciding what a file is happens in [`crate::input`].
+
+use std::path::{Path, PathBuf};
+
+use globset::GlobSet;
+use ignore::WalkBuilder;
+
+use crate::input::InputError;
+
+/// A file to read.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Candidate {
+    pub path: PathBuf,
+    /// Named on the command line: an unrecognized file is an error, not a skip.
+    pub explicit: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct Discovery {
+    pub candidates: Vec<Candidate>,
+    pub errors: Vec<InputError>,
+}
+
+/// Folder names never descended into.
+const SKIPPED_DIRS: &[&str] = &["node_modules", ".terraform"];
+
+pub fn discover(paths: &[PathBuf], exclude: &GlobSet) -> Discovery {
+    let mut discovery = Discovery::default();
+    for root in paths {
+        if !root.exists() && root.symlink_metadata().is_err() {
+            discovery.errors.push(InputError::whole_file(
+                root,
+                "no such file or directory".to_owned(),
+            ));
+            continue;
+        }
+        if root.is_file() {
+            discovery.candidates.push(Candidate {
+                path: root.clone(),
+                explicit: true,
+            });
+            continue;
+        }
+        walk(root, exclude, &mut discovery);
+    }
+    discovery.candidates.sort();
+    discovery.candidates.dedup_by(|a, b| a.path == b.path);
+    discovery
+}
+
+fn walk(root: &Path, exclude: &GlobSet, discovery: &mut Discovery) {
+    let exclude = exclude.clone();
+    let root_owned = root.to_path_buf();
+    let walker = WalkBuilder::new(root)
+        .hidden(true)
+        .git_ignore(true)
+        .git_exclude(true)
+        .git_global(false)
+        .require_git(false)
+        .parents(true)
+        .follow_links(true)
+        .filter_entry(move |entry| {
+            let name = entry.file_name().to_string_lossy();
+            let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+            if is_dir && SKIPPED_DIRS.contains(&name.as_ref()) {
+                return false;
+            }
+            if is_dir && name.starts_with("asset.") {
+                let in_cdk_out = entry
+                    .path()
+                    .parent()
+                    .and_then(Path::file_name)
+                    .is_some_and(|p| p == "cdk.out");
+                if in_cdk_out {
+                    return false;
+                }
+            }
+            let relative = entry.path().strip_prefix(&root_owned).unwrap_or(entry.path());
+            !exclude.is_match(relative) && !exclude.is_match(entry.path())
+        })
+        .build();
+    for entry in walker {
+        match entry {
+            Ok(entry) => {
+                if entry.file_type().is_some_and(|t| t.is_file()) {
+                    discovery.candidates.push(Candidate {
+                        path: entry.into_path(),
+                        explicit: false,
+                    });
+                }
+            }
+            Err(err) => discovery.errors.push(walk_error(root, err)),
+        }
+    }
+}
+
+fn walk_error(root: &Path, err: ignore::Error) -> InputError {
+    let path = error_path(&err).unwrap_or(root).to_path_buf();
+    let message = match &err {
+        ignore::Error::WithPath { err, .. } => err.to_string(),
+        ignore::Error::WithDepth { err, .. } => match err.as_ref() {
+            ignore::Error::WithPath { err, .. } => err.to_string(),
+            other => other.to_string(),
+        },
+        other => other.to_string(),
+    };
+    InputError::whole_file(&path, message)
+}
+
+fn error_path(err: &ignore::Error) -> Option<&Path> {
+    match err {
+        ignore::Error::WithPath { path, .. } => Some(path),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_path(err)
+        }
+        ignore::Error::Loop { child, .. } => Some(child),
+        _ => None,
+    }
+}

@@ -1,0 +1,306 @@
+//! Read one file: bytes → text → spanned tree, and decide what it is.
+//!
+//! A file is an input when its content says so (cli.md, "What counts as an input"). While
+//! walking a folder, files that are clearly not templates are skipped without being parsed: a
+//! cheap text sniff comes first, so a stray `docker-compose.yml` with custom tags is neither
+//! parsed nor reported. A file that looks like a template but does not parse is an error.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::discover::Candidate;
+use crate::model::Format;
+use crate::parse::{Node, ParseError, parse_json, parse_yaml};
+use crate::source::{SourceFile, Span, display_path};
+
+/// A problem with one input file. The run goes on; the exit code becomes 2.
+#[derive(Clone, Debug)]
+pub struct InputError {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+    /// The text and span, when the problem is at a place in a readable file.
+    pub source: Option<(Arc<SourceFile>, Span)>,
+}
+
+impl InputError {
+    /// A problem with the file as a whole (unreadable, too large…).
+    pub fn whole_file(path: &Path, message: String) -> Self {
+        InputError {
+            file: display_path(path, current_dir().as_deref()),
+            line: 1,
+            column: 1,
+            message,
+            source: None,
+        }
+    }
+
+    pub fn at(source: &Arc<SourceFile>, span: Span, message: String) -> Self {
+        let position = source.line_col(span.start);
+        InputError {
+            file: source.display.clone(),
+            line: position.line,
+            column: position.column,
+            message,
+            source: Some((Arc::clone(source), span)),
+        }
+    }
+
+    pub fn from_parse(source: &Arc<SourceFile>, error: ParseError) -> Self {
+        InputError::at(source, error.span, error.message)
+    }
+}
+
+fn current_dir() -> Option<std::path::PathBuf> {
+    std::env::current_dir().ok()
+}
+
+/// A parsed input, ready for normalization.
+#[derive(Debug)]
+pub struct Document {
+    pub source: Arc<SourceFile>,
+    pub format: Format,
+    pub root: Node,
+}
+
+/// What reading one candidate gave.
+#[derive(Debug)]
+pub enum Loaded {
+    Document {
+        document: Document,
+        /// Problems that did not stop parsing (duplicate keys).
+        problems: Vec<InputError>,
+    },
+    Skipped,
+    Error(InputError),
+}
+
+/// How files are read.
+#[derive(Clone, Debug)]
+pub struct LoadOptions {
+    pub max_file_size: u64,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions {
+            max_file_size: 10 * 1024 * 1024,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Syntax {
+    Yaml,
+    Json,
+}
+
+/// Extensions that may hold an input, and how to parse them.
+fn syntax_of(path: &Path) -> Option<Syntax> {
+    let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
+    if name.ends_with(".json") {
+        Some(Syntax::Json)
+    } else if name.ends_with(".yaml") || name.ends_with(".yml") {
+        Some(Syntax::Yaml)
+    } else if name.ends_with(".template") {
+        // Either syntax; decided by the first non-blank character.
+        Some(Syntax::Yaml)
+    } else {
+        None
+    }
+}
+
+fn is_terraform_config(path: &Path) -> bool {
+    path.file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .is_some_and(|n| n.ends_with(".tf.json") || n.ends_with(".tofu.json"))
+}
+
+pub fn load(candidate: &Candidate, options: &LoadOptions) -> Loaded {
+    let path = &candidate.path;
+    let syntax = syntax_of(path);
+    if syntax.is_none() && !candidate.explicit {
+        return Loaded::Skipped;
+    }
+    let metadata = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(err) => return Loaded::Error(InputError::whole_file(path, format!("cannot read: {err}"))),
+    };
+    if metadata.len() > options.max_file_size {
+        return Loaded::Error(InputError::whole_file(
+            path,
+            format!(
+                "file is {} bytes, over the {}-byte limit (scan.max_file_size); not parsed",
+                metadata.len(),
+                options.max_file_size
+            ),
+        ));
+    }
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(err) => return Loaded::Error(InputError::whole_file(path, format!("cannot read: {err}"))),
+    };
+    let display = display_path(path, current_dir().as_deref());
+    let text = match decode(&bytes) {
+        Ok(text) => text,
+        Err((line, column, message)) => {
+            return Loaded::Error(InputError {
+                file: display,
+                line,
+                column,
+                message,
+                source: None,
+            });
+        }
+    };
+    let looks_like_input = sniff(&text, path);
+    if !candidate.explicit && !looks_like_input {
+        return Loaded::Skipped;
+    }
+    let source = Arc::new(SourceFile::new(path.clone(), display, Arc::from(text)));
+    if source.text.trim().is_empty() {
+        return Loaded::Error(InputError::at(
+            &source,
+            Span::default(),
+            "empty file: no template or Terraform document in it".to_owned(),
+        ));
+    }
+    let syntax = match syntax {
+        Some(Syntax::Json) => Syntax::Json,
+        _ if source.text.trim_start().starts_with('{') => Syntax::Json,
+        _ => Syntax::Yaml,
+    };
+    let parsed = match syntax {
+        Syntax::Json => parse_json(&source.text),
+        Syntax::Yaml => parse_yaml(&source.text),
+    };
+    let (root, problems) = match parsed {
+        Ok((Some(root), problems)) => (root, problems),
+        Ok((None, _)) => {
+            return Loaded::Error(InputError::at(
+                &source,
+                Span::default(),
+                "empty document".to_owned(),
+            ));
+        }
+        Err(err) => return Loaded::Error(InputError::from_parse(&source, err)),
+    };
+    let Some(format) = classify(&root, path) else {
+        if candidate.explicit {
+            return Loaded::Error(InputError::at(
+                &source,
+                root.span,
+                "not a CloudFormation template, Terraform JSON configuration or Terraform plan".to_owned(),
+            ));
+        }
+        return Loaded::Skipped;
+    };
+    let problems = problems
+        .into_iter()
+        .map(|p| InputError::from_parse(&source, p))
+        .collect();
+    Loaded::Document {
+        document: Document {
+            source,
+            format,
+            root,
+        },
+        problems,
+    }
+}
+
+/// Bytes → text: UTF-8 (a BOM is dropped) or UTF-16 with a BOM (PowerShell's `>` writes it).
+/// Anything else is an error naming where the first bad byte is.
+fn decode(bytes: &[u8]) -> Result<String, (usize, usize, String)> {
+    if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
+        return decode(rest);
+    }
+    let utf16 = match bytes {
+        [0xFF, 0xFE, rest @ ..] => Some((rest, true)),
+        [0xFE, 0xFF, rest @ ..] => Some((rest, false)),
+        _ => None,
+    };
+    if let Some((rest, little_endian)) = utf16 {
+        let units = rest.chunks_exact(2).map(|pair| {
+            let pair = [pair[0], pair[1]];
+            if little_endian {
+                u16::from_le_bytes(pair)
+            } else {
+                u16::from_be_bytes(pair)
+            }
+        });
+        return char::decode_utf16(units)
+            .collect::<Result<String, _>>()
+            .map_err(|_| (1, 1, "invalid UTF-16 text".to_owned()));
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Ok(text.to_owned()),
+        Err(err) => {
+            let valid = &bytes[..err.valid_up_to()];
+            let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
+            let line_start = valid
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |i| i + 1);
+            let column = String::from_utf8_lossy(&valid[line_start..]).chars().count() + 1;
+            Err((
+                line,
+                column,
+                format!(
+                    "not valid UTF-8 (byte 0x{:02X} at offset {}); templates must be UTF-8",
+                    bytes.get(err.valid_up_to()).copied().unwrap_or(0),
+                    err.valid_up_to()
+                ),
+            ))
+        }
+    }
+}
+
+/// Cheap text test run before parsing a walked file.
+fn sniff(text: &str, path: &Path) -> bool {
+    if is_terraform_config(path) {
+        return true;
+    }
+    if text.contains("AWSTemplateFormatVersion") {
+        return true;
+    }
+    let cfn_types = ["AWS::", "Custom::", "Alexa::"];
+    if text.contains("Resources") && cfn_types.iter().any(|t| text.contains(t)) {
+        return true;
+    }
+    text.contains("\"format_version\"")
+        && ["\"planned_values\"", "\"values\"", "\"resource_changes\""]
+            .iter()
+            .any(|k| text.contains(k))
+}
+
+/// What a parsed file is, by content.
+fn classify(root: &Node, path: &Path) -> Option<Format> {
+    root.as_map()?;
+    if is_terraform_config(path) {
+        return Some(Format::TerraformConfig);
+    }
+    if crate::normalize::cfn::is_template(root) {
+        return Some(crate::normalize::cfn::format_of(root));
+    }
+    let plan_keys = ["planned_values", "values", "resource_changes"];
+    if root.get("format_version").is_some() && plan_keys.iter().any(|k| root.get(k).is_some()) {
+        return Some(Format::TerraformPlan);
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decode_handles_boms_and_reports_bad_bytes() {
+        assert_eq!(decode(b"\xEF\xBB\xBFa: 1").unwrap(), "a: 1");
+        assert_eq!(decode(b"\xFF\xFEa\0b\0").unwrap(), "ab");
+        let (line, column, message) = decode(b"a: 1\nb: \xFF\n").unwrap_err();
+        assert_eq!((line, column), (2, 4));
+        assert!(message.contains("UTF-8"));
+    }
+}

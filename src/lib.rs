@@ -1,0 +1,117 @@
+//! iamlint: static analysis of AWS IAM in CloudFormation and Terraform JSON.
+//!
+//! The pipeline, one module per stage:
+//! [`discover`] (which files) → [`input`] (read, decode, [`parse`] with spans, classify) →
+//! [`normalize`] (one IAM [`model`]) → [`rules`] → [`report`].
+//! [`check`] runs it end to end and returns an [`Outcome`]; the binary only maps that to output
+//! and an exit code.
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod discover;
+pub mod finding;
+pub mod input;
+pub mod model;
+pub mod normalize;
+pub mod parse;
+pub mod report;
+pub mod rules;
+pub mod source;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use globset::GlobSet;
+use rayon::prelude::*;
+
+use crate::discover::discover;
+use crate::finding::{Finding, Severity};
+use crate::input::{Document, InputError, LoadOptions, Loaded, load};
+use crate::rules::Selection;
+use crate::source::SourceMap;
+
+/// Everything one run needs, validated.
+#[derive(Clone, Debug, Default)]
+pub struct Settings {
+    pub paths: Vec<PathBuf>,
+    pub selection: Selection,
+    pub load: LoadOptions,
+    pub exclude: GlobSet,
+}
+
+/// What a run found.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub sources: SourceMap,
+    /// Sorted by file, position, rule.
+    pub findings: Vec<Finding>,
+    pub errors: Vec<InputError>,
+    pub files_scanned: usize,
+    pub files_skipped: usize,
+}
+
+impl Outcome {
+    /// 2 when an input could not be read, else 1 when a finding is at or above `fail_on`.
+    pub fn exit_code(&self, fail_on: Severity) -> u8 {
+        if !self.errors.is_empty() {
+            2
+        } else if self.findings.iter().any(|f| f.severity >= fail_on) {
+            1
+        } else {
+            0
+        }
+    }
+}
+
+/// Run the whole pipeline. Call inside a rayon pool to bound the worker threads.
+pub fn check(settings: &Settings) -> Outcome {
+    let discovery = discover(&settings.paths, &settings.exclude);
+    let loaded: Vec<Loaded> = discovery
+        .candidates
+        .par_iter()
+        .map(|candidate| load_guarded(candidate, &settings.load))
+        .collect();
+
+    let mut outcome = Outcome {
+        errors: discovery.errors,
+        ..Outcome::default()
+    };
+    let mut documents: Vec<(source::FileId, Document)> = Vec::new();
+    for item in loaded {
+        match item {
+            Loaded::Document { document, problems } => {
+                let id = outcome.sources.add(Arc::clone(&document.source));
+                outcome.files_scanned += 1;
+                outcome.errors.extend(problems);
+                documents.push((id, document));
+            }
+            Loaded::Skipped => outcome.files_skipped += 1,
+            Loaded::Error(error) => outcome.errors.push(error),
+        }
+    }
+
+    let (model, normalize_errors) = normalize::normalize_all(&documents);
+    outcome.errors.extend(normalize_errors);
+
+    let mut findings = rules::run(&model, &settings.selection);
+    for finding in &mut findings {
+        finding.seal(&outcome.sources);
+    }
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    outcome.findings = findings;
+    outcome
+        .errors
+        .sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+    outcome
+}
+
+/// Reading and parsing never panic by design; this turns a bug that does into an error for
+/// that one file instead of aborting the run.
+fn load_guarded(candidate: &discover::Candidate, options: &LoadOptions) -> Loaded {
+    std::panic::catch_unwind(|| load(candidate, options)).unwrap_or_else(|_| {
+        Loaded::Error(InputError::whole_file(
+            &candidate.path,
+            "internal error while reading this file (please report it)".to_owned(),
+        ))
+    })
+}

@@ -1,0 +1,301 @@
+//! Policy documents: statements, principals, actions, conditions.
+//!
+//! One shape for trust, identity and resource policies from either input format. The helper
+//! predicates encode IAM semantics that several rules share (action wildcards, what makes a
+//! condition narrow the caller); see `docs` in the repository and AWS's policy grammar.
+
+use super::expr::Expr;
+use crate::source::Loc;
+
+/// Where a document is used: it decides whether `Principal` is required or forbidden.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PolicyKind {
+    /// A role's trust policy (`AssumeRolePolicyDocument`, `assume_role_policy`).
+    Trust,
+    /// Attached to a principal (inline, managed).
+    Identity,
+    /// Attached to a resource (bucket, queue, key…).
+    Resource,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct PolicyDocument {
+    pub kind: PolicyKind,
+    pub loc: Loc,
+    pub version: Option<Expr>,
+    pub statements: Vec<Statement>,
+    /// The document (or its statement list) is built by an intrinsic we could not evaluate:
+    /// rules must not read "no statements" as "grants nothing".
+    pub opaque: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Effect {
+    Allow,
+    Deny,
+    /// Missing, misspelt or not a literal.
+    Invalid,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Statement {
+    pub loc: Loc,
+    pub sid: Option<Expr>,
+    pub effect: Effect,
+    pub effect_loc: Loc,
+    pub principal: Option<Principals>,
+    pub not_principal: Option<Principals>,
+    pub action: Option<Vec<Expr>>,
+    pub not_action: Option<Vec<Expr>>,
+    pub resource: Option<Vec<Expr>>,
+    pub not_resource: Option<Vec<Expr>>,
+    pub conditions: Conditions,
+}
+
+/// The `Principal` (or `NotPrincipal`) element.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Principals {
+    pub loc: Loc,
+    pub entries: Vec<PrincipalEntry>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct PrincipalEntry {
+    pub kind: PrincipalKind,
+    pub value: Expr,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PrincipalKind {
+    /// `Principal: "*"` written bare: everyone, signed or not.
+    Everyone,
+    Aws,
+    Service,
+    Federated,
+    CanonicalUser,
+    Other(String),
+}
+
+/// The `Condition` element.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Conditions {
+    pub loc: Option<Loc>,
+    pub items: Vec<Condition>,
+    /// The block is built by an intrinsic we could not evaluate (`!If` around it…).
+    pub opaque: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Condition {
+    /// As written, e.g. `ForAnyValue:StringLikeIfExists`.
+    pub operator: String,
+    pub operator_loc: Loc,
+    pub key: String,
+    pub key_loc: Loc,
+    pub values: Vec<Expr>,
+}
+
+impl Statement {
+    /// Whether the statement's `Action`/`NotAction` may cover `action` (e.g.
+    /// `sts:AssumeRoleWithWebIdentity`). Unknown (symbolic) actions count as possibly covering.
+    pub fn covers_action(&self, action: &str) -> bool {
+        if let Some(actions) = &self.action {
+            return actions.iter().any(|a| action_matches(a, action));
+        }
+        if let Some(not_actions) = &self.not_action {
+            return !not_actions
+                .iter()
+                .any(|a| a.as_literal().is_some_and(|p| wildcard_match(p, action)));
+        }
+        false
+    }
+
+    /// The `Action` value that covers `action`, for pointing a finding at it.
+    pub fn action_covering(&self, action: &str) -> Option<&Expr> {
+        self.action
+            .as_ref()?
+            .iter()
+            .find(|a| action_matches(a, action))
+    }
+
+    pub fn is_allow(&self) -> bool {
+        self.effect == Effect::Allow
+    }
+
+    /// Principal entries of one kind, with `Principal: "*"` counted in every kind.
+    pub fn principals_of<'a>(
+        &'a self,
+        kind: &'a PrincipalKind,
+    ) -> impl Iterator<Item = &'a PrincipalEntry> + 'a {
+        self.principal
+            .iter()
+            .flat_map(|p| p.entries.iter())
+            .filter(move |e| e.kind == *kind || e.kind == PrincipalKind::Everyone)
+    }
+}
+
+fn action_matches(pattern: &Expr, action: &str) -> bool {
+    match pattern.as_literal() {
+        Some(p) => wildcard_match(p, action),
+        None => pattern.is_symbolic(),
+    }
+}
+
+/// IAM wildcard match: `*` any run, `?` one character, case-insensitive (as for actions).
+pub fn wildcard_match(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.trim().chars().flat_map(char::to_lowercase).collect();
+    let t: Vec<char> = text.chars().flat_map(char::to_lowercase).collect();
+    let (mut pi, mut ti) = (0usize, 0usize);
+    let mut backtrack: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        match p.get(pi) {
+            Some('*') => {
+                backtrack = Some((pi, ti));
+                pi += 1;
+            }
+            Some(&c) if c == '?' || c == t[ti] => {
+                pi += 1;
+                ti += 1;
+            }
+            _ => match backtrack {
+                Some((bp, bt)) => {
+                    pi = bp + 1;
+                    ti = bt + 1;
+                    backtrack = Some((bp, bt + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    p[pi..].iter().all(|&c| c == '*')
+}
+
+/// An operator split into its parts: `ForAnyValue:StringLikeIfExists` →
+/// (`Some("ForAnyValue")`, `"StringLike"`, if_exists = true).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Operator<'a> {
+    pub set_qualifier: Option<&'a str>,
+    pub base: &'a str,
+    pub if_exists: bool,
+}
+
+impl Condition {
+    pub fn parsed_operator(&self) -> Operator<'_> {
+        let (set_qualifier, rest) = match self.operator.split_once(':') {
+            Some((q, rest)) => (Some(q), rest),
+            None => (None, self.operator.as_str()),
+        };
+        let (base, if_exists) = match rest.strip_suffix("IfExists") {
+            Some(base) => (base, true),
+            None => (rest, false),
+        };
+        Operator {
+            set_qualifier,
+            base,
+            if_exists,
+        }
+    }
+
+    pub fn key_is(&self, key: &str) -> bool {
+        self.key.eq_ignore_ascii_case(key)
+    }
+
+    /// Whether this condition can only be true for callers whose `key` has one of a fixed set
+    /// of values: a positive equality or pattern test, not `...IfExists` (true when the key is
+    /// absent), not negated, not `ForAllValues` (true for an empty set), and with at least one
+    /// value that is not a bare wildcard.
+    pub fn pins_value(&self) -> bool {
+        let op = self.parsed_operator();
+        let positive = matches!(
+            op.base,
+            "StringEquals"
+                | "StringEqualsIgnoreCase"
+                | "StringLike"
+                | "ArnEquals"
+                | "ArnLike"
+                | "NumericEquals"
+                | "Bool"
+        );
+        positive
+            && !op.if_exists
+            && op.set_qualifier != Some("ForAllValues")
+            && !self.values.is_empty()
+            && self.values.iter().all(|v| !is_wildcard_only(v))
+    }
+}
+
+/// `*`, `?*`, `**`…: a value that matches anything. Symbolic values are not wildcards.
+pub fn is_wildcard_only(value: &Expr) -> bool {
+    value
+        .as_literal()
+        .is_some_and(|t| !t.is_empty() && t.chars().all(|c| c == '*' || c == '?'))
+}
+
+impl Conditions {
+    /// Conditions on `key` that pin it to concrete values.
+    pub fn pinning<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a Condition> + 'a {
+        self.items
+            .iter()
+            .filter(move |c| c.key_is(key) && c.pins_value())
+    }
+
+    pub fn pins(&self, key: &str) -> bool {
+        self.pinning(key).next().is_some()
+    }
+
+    /// Whether any condition pins one of `keys` (prefix match when a key ends in `/`, as in
+    /// `aws:PrincipalTag/`).
+    pub fn pins_any(&self, keys: &[&str]) -> bool {
+        self.items.iter().any(|c| {
+            c.pins_value()
+                && keys.iter().any(|k| match k.strip_suffix('/') {
+                    Some(prefix) => c
+                        .key
+                        .to_ascii_lowercase()
+                        .starts_with(&format!("{}/", prefix.to_ascii_lowercase())),
+                    None => c.key_is(k),
+                })
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcards_match_case_insensitively() {
+        assert!(wildcard_match("sts:AssumeRole*", "sts:assumerolewithwebidentity"));
+        assert!(wildcard_match("*", "sts:AssumeRole"));
+        assert!(wildcard_match("sts:*", "sts:AssumeRole"));
+        assert!(wildcard_match("s3:*Object*", "s3:GetObjectAcl"));
+        assert!(wildcard_match("sts:Assume?ole", "sts:AssumeRole"));
+        assert!(!wildcard_match("sts:AssumeRole", "sts:AssumeRoleWithSAML"));
+        assert!(!wildcard_match("iam:*", "sts:AssumeRole"));
+    }
+
+    fn condition(op: &str, values: &[&str]) -> Condition {
+        Condition {
+            operator: op.into(),
+            operator_loc: Loc::default(),
+            key: "k".into(),
+            key_loc: Loc::default(),
+            values: values
+                .iter()
+                .map(|v| Expr::literal(*v, Loc::default()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn what_pins_a_value() {
+        assert!(condition("StringEquals", &["a"]).pins_value());
+        assert!(condition("StringLike", &["repo:acme/*"]).pins_value());
+        assert!(!condition("StringLike", &["*"]).pins_value());
+        assert!(!condition("StringEqualsIfExists", &["a"]).pins_value());
+        assert!(!condition("StringNotEquals", &["a"]).pins_value());
+        assert!(!condition("ForAllValues:StringEquals", &["a"]).pins_value());
+        assert!(condition("ForAnyValue:StringLike", &["a"]).pins_value());
+        assert!(!condition("StringEquals", &[]).pins_value());
+    }
+}
