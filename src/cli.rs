@@ -208,9 +208,8 @@ fn list_rules(format: ListFormat) -> Result<(), String> {
 }
 
 fn explain(selector: &str) -> Result<u8, String> {
-    let rule = find_rule(selector).ok_or_else(|| {
-        format!("no rule named `{selector}` (see `iamlint rules`)")
-    })?;
+    let rule = find_rule(selector)
+        .ok_or_else(|| format!("no rule named `{selector}` (see `iamlint rules`)"))?;
     let mut out = io::stdout().lock();
     out.write_all(rule.meta().docs.as_bytes())
         .or_else(ignore_broken_pipe)

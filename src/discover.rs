@@ -80,7 +80,10 @@ fn walk(root: &Path, exclude: &GlobSet, discovery: &mut Discovery) {
                     return false;
                 }
             }
-            let relative = entry.path().strip_prefix(&root_owned).unwrap_or(entry.path());
+            let relative = entry
+                .path()
+                .strip_prefix(&root_owned)
+                .unwrap_or(entry.path());
             !exclude.is_match(relative) && !exclude.is_match(entry.path())
         })
         .build();

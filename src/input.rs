@@ -125,7 +125,9 @@ pub fn load(candidate: &Candidate, options: &LoadOptions) -> Loaded {
     }
     let metadata = match std::fs::metadata(path) {
         Ok(m) => m,
-        Err(err) => return Loaded::Error(InputError::whole_file(path, format!("cannot read: {err}"))),
+        Err(err) => {
+            return Loaded::Error(InputError::whole_file(path, format!("cannot read: {err}")));
+        }
     };
     if metadata.len() > options.max_file_size {
         return Loaded::Error(InputError::whole_file(
@@ -139,7 +141,9 @@ pub fn load(candidate: &Candidate, options: &LoadOptions) -> Loaded {
     }
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
-        Err(err) => return Loaded::Error(InputError::whole_file(path, format!("cannot read: {err}"))),
+        Err(err) => {
+            return Loaded::Error(InputError::whole_file(path, format!("cannot read: {err}")));
+        }
     };
     let display = display_path(path, current_dir().as_deref());
     let text = match decode(&bytes) {
@@ -191,7 +195,8 @@ pub fn load(candidate: &Candidate, options: &LoadOptions) -> Loaded {
             return Loaded::Error(InputError::at(
                 &source,
                 root.span,
-                "not a CloudFormation template, Terraform JSON configuration or Terraform plan".to_owned(),
+                "not a CloudFormation template, Terraform JSON configuration or Terraform plan"
+                    .to_owned(),
             ));
         }
         return Loaded::Skipped;
@@ -239,11 +244,11 @@ fn decode(bytes: &[u8]) -> Result<String, (usize, usize, String)> {
         Err(err) => {
             let valid = &bytes[..err.valid_up_to()];
             let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
-            let line_start = valid
-                .iter()
-                .rposition(|&b| b == b'\n')
-                .map_or(0, |i| i + 1);
-            let column = String::from_utf8_lossy(&valid[line_start..]).chars().count() + 1;
+            let line_start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+            let column = String::from_utf8_lossy(&valid[line_start..])
+                .chars()
+                .count()
+                + 1;
             Err((
                 line,
                 column,

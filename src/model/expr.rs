@@ -22,7 +22,10 @@ pub enum Symbol {
     /// A reference to another resource (`Ref`, Terraform address), by logical id or address.
     Resource(String),
     /// An attribute of another resource (`!GetAtt Role.Arn`, `aws_iam_role.x.arn`).
-    Attribute { resource: String, attribute: String },
+    Attribute {
+        resource: String,
+        attribute: String,
+    },
     /// A value exported by another stack (`Fn::ImportValue`), by export name as written.
     Import(String),
     /// Anything else (a `!Select` over unknown lists, a function call…); the text says what.
@@ -149,7 +152,8 @@ impl Expr {
             return AccountRef::Own;
         }
         let fields = self.split(':');
-        let is_arn = matches!(fields.first().map(Vec::as_slice), Some([Part::Lit(arn)]) if arn == "arn");
+        let is_arn =
+            matches!(fields.first().map(Vec::as_slice), Some([Part::Lit(arn)]) if arn == "arn");
         if !is_arn {
             return AccountRef::Unknown;
         }
@@ -164,7 +168,8 @@ impl Expr {
     /// For an IAM ARN, the resource part after the account (`root`, `role/path/name`).
     pub fn arn_resource(&self) -> Option<String> {
         let fields = self.split(':');
-        let is_arn = matches!(fields.first().map(Vec::as_slice), Some([Part::Lit(arn)]) if arn == "arn");
+        let is_arn =
+            matches!(fields.first().map(Vec::as_slice), Some([Part::Lit(arn)]) if arn == "arn");
         if !is_arn || fields.len() < 6 {
             return None;
         }
@@ -237,7 +242,10 @@ mod tests {
 
     #[test]
     fn account_of_literal_forms() {
-        assert_eq!(lit("123456789012").account(), AccountRef::Id("123456789012".into()));
+        assert_eq!(
+            lit("123456789012").account(),
+            AccountRef::Id("123456789012".into())
+        );
         assert_eq!(
             lit("arn:aws:iam::123456789012:root").account(),
             AccountRef::Id("123456789012".into())
@@ -264,7 +272,10 @@ mod tests {
         };
         assert_eq!(e.account(), AccountRef::Own);
         assert!(e.is_account_principal());
-        assert_eq!(e.display(), "arn:${AWS::Partition}:iam::${AWS::AccountId}:root");
+        assert_eq!(
+            e.display(),
+            "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"
+        );
     }
 
     #[test]

@@ -143,7 +143,11 @@ fn action_matches(pattern: &Expr, action: &str) -> bool {
 
 /// IAM wildcard match: `*` any run, `?` one character, case-insensitive (as for actions).
 pub fn wildcard_match(pattern: &str, text: &str) -> bool {
-    let p: Vec<char> = pattern.trim().chars().flat_map(char::to_lowercase).collect();
+    let p: Vec<char> = pattern
+        .trim()
+        .chars()
+        .flat_map(char::to_lowercase)
+        .collect();
     let t: Vec<char> = text.chars().flat_map(char::to_lowercase).collect();
     let (mut pi, mut ti) = (0usize, 0usize);
     let mut backtrack: Option<(usize, usize)> = None;
@@ -265,7 +269,10 @@ mod tests {
 
     #[test]
     fn wildcards_match_case_insensitively() {
-        assert!(wildcard_match("sts:AssumeRole*", "sts:assumerolewithwebidentity"));
+        assert!(wildcard_match(
+            "sts:AssumeRole*",
+            "sts:assumerolewithwebidentity"
+        ));
         assert!(wildcard_match("*", "sts:AssumeRole"));
         assert!(wildcard_match("sts:*", "sts:AssumeRole"));
         assert!(wildcard_match("s3:*Object*", "s3:GetObjectAcl"));

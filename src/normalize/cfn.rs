@@ -8,9 +8,9 @@ use super::intrinsics::{CfnResolver, is_intrinsic};
 use super::policy::{Resolve, read_policy};
 use crate::model::{
     CognitoProviderRef, Export, Expr, Flag, Format, IdentityPool, IdentityProvider, InlinePolicy,
-    LambdaPermission, Model, PasswordPolicy, PolicyDocument, PolicyKind,
-    PoolRoleAttachment, Principal, PrincipalType, ProviderKind, ResourceId, ResourcePolicy,
-    ResourceService, StandalonePolicy, UserPool, UserPoolClient,
+    LambdaPermission, Model, PasswordPolicy, PolicyDocument, PolicyKind, PoolRoleAttachment,
+    Principal, PrincipalType, ProviderKind, ResourceId, ResourcePolicy, ResourceService,
+    StandalonePolicy, UserPool, UserPoolClient,
 };
 use crate::parse::{Entry, Node, ParseError};
 use crate::source::{FileId, Loc};
@@ -52,13 +52,20 @@ pub fn format_of(root: &Node) -> Format {
                     .is_some()
             })
         });
-    if cdk { Format::Cdk } else { Format::CloudFormation }
+    if cdk {
+        Format::Cdk
+    } else {
+        Format::CloudFormation
+    }
 }
 
 pub fn normalize(file: FileId, root: &Node) -> Result<Model, ParseError> {
     let resources = match root.get("Resources") {
         Some(node) => node.as_map().ok_or_else(|| {
-            ParseError::new(node.span, "`Resources` must be a mapping of logical ids to resources")
+            ParseError::new(
+                node.span,
+                "`Resources` must be a mapping of logical ids to resources",
+            )
         })?,
         None => &[],
     };
@@ -219,7 +226,9 @@ fn read_resource(entry: &Entry, cx: &CfnResolver<'_>, model: &mut Model) {
                 model.pool_role_attachments.push(PoolRoleAttachment {
                     resource: id,
                     pool,
-                    authenticated: roles.and_then(|r| r.get("authenticated")).map(|n| cx.value(n)),
+                    authenticated: roles
+                        .and_then(|r| r.get("authenticated"))
+                        .map(|n| cx.value(n)),
                     unauthenticated: roles
                         .and_then(|r| r.get("unauthenticated"))
                         .map(|n| cx.value(n)),
@@ -250,9 +259,10 @@ fn read_resource(entry: &Entry, cx: &CfnResolver<'_>, model: &mut Model) {
         }
         "AWS::Cognito::UserPoolClient" => {
             if let Some(user_pool) = value("UserPoolId") {
-                model
-                    .user_pool_clients
-                    .push(UserPoolClient { resource: id, user_pool });
+                model.user_pool_clients.push(UserPoolClient {
+                    resource: id,
+                    user_pool,
+                });
             }
         }
         "AWS::Lambda::Permission" => {
@@ -294,7 +304,9 @@ fn resource_policy_property(kind: &str) -> Option<(ResourceService, &'static str
             (ResourceService::Sns, "PolicyDocument")
         }
         "AWS::KMS::Key" => (ResourceService::Kms, "KeyPolicy"),
-        "AWS::SecretsManager::ResourcePolicy" => (ResourceService::SecretsManager, "ResourcePolicy"),
+        "AWS::SecretsManager::ResourcePolicy" => {
+            (ResourceService::SecretsManager, "ResourcePolicy")
+        }
         "AWS::ECR::Repository" => (ResourceService::Ecr, "RepositoryPolicyText"),
         "AWS::OpenSearchService::Domain" | "AWS::Elasticsearch::Domain" => {
             (ResourceService::OpenSearch, "AccessPolicies")
@@ -352,7 +364,10 @@ fn read_sam_function(id: ResourceId, props: &Node, cx: &CfnResolver<'_>, model: 
                 name: None,
                 document: read_policy(item, PolicyKind::Identity, cx),
             });
-        } else if item.as_map().is_some_and(|m| !m.iter().any(|e| is_intrinsic(&e.key))) {
+        } else if item
+            .as_map()
+            .is_some_and(|m| !m.iter().any(|e| is_intrinsic(&e.key)))
+        {
             // A SAM policy template (`S3ReadPolicy: {BucketName: …}`): scoped by design.
             continue;
         } else {

@@ -90,7 +90,10 @@ impl<'t> CfnResolver<'t> {
     }
 
     fn unknown(&self, what: &str, node: &Node) -> Vec<Expr> {
-        vec![Expr::symbol(Symbol::Unknown(what.to_owned()), self.loc(node))]
+        vec![Expr::symbol(
+            Symbol::Unknown(what.to_owned()),
+            self.loc(node),
+        )]
     }
 }
 
@@ -145,10 +148,7 @@ impl Resolve for CfnResolver<'_> {
             },
             "Fn::GetAtt" => {
                 let parts: Vec<String> = match argument.as_seq() {
-                    Some(items) => items
-                        .iter()
-                        .map(|i| self.value(i).display())
-                        .collect(),
+                    Some(items) => items.iter().map(|i| self.value(i).display()).collect(),
                     None => argument
                         .as_str()
                         .map(|s| s.split('.').map(str::to_owned).collect())
@@ -229,7 +229,11 @@ impl Resolve for CfnResolver<'_> {
         let Some(function) = node.single_entry().filter(|e| is_intrinsic(&e.key)) else {
             return Some(vec![node]);
         };
-        match (&*function.key, function.value.as_seq(), function.value.as_str()) {
+        match (
+            &*function.key,
+            function.value.as_seq(),
+            function.value.as_str(),
+        ) {
             ("Ref", _, Some("AWS::NoValue")) => Some(Vec::new()),
             ("Fn::If", Some([_, when_true, when_false]), _) => {
                 let mut branches = self.structures(when_true)?;

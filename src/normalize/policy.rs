@@ -5,8 +5,8 @@
 //! [`Resolve`], so one reader serves CloudFormation, SAM, CDK and Terraform.
 
 use crate::model::{
-    Condition, Conditions, Effect, Expr, PolicyDocument, PolicyKind, PrincipalEntry,
-    PrincipalKind, Principals, Statement,
+    Condition, Conditions, Effect, Expr, PolicyDocument, PolicyKind, PrincipalEntry, PrincipalKind,
+    Principals, Statement,
 };
 use crate::parse::Node;
 use crate::source::{FileId, Loc};

@@ -83,14 +83,17 @@ fn convert(value: ast::Value<'_>, problems: &mut Vec<ParseError>) -> Node {
     match value {
         ast::Value::StringLit(s) => Node::scalar(s.value.as_ref(), true, span(s.range)),
         ast::Value::NumberLit(n) => Node::scalar(n.value, false, span(n.range)),
-        ast::Value::BooleanLit(b) => Node::scalar(
-            if b.value { "true" } else { "false" },
-            false,
-            span(b.range),
-        ),
+        ast::Value::BooleanLit(b) => {
+            Node::scalar(if b.value { "true" } else { "false" }, false, span(b.range))
+        }
         ast::Value::NullKeyword(n) => Node::scalar("null", false, span(n.range)),
         ast::Value::Array(a) => Node {
-            value: Value::Seq(a.elements.into_iter().map(|v| convert(v, problems)).collect()),
+            value: Value::Seq(
+                a.elements
+                    .into_iter()
+                    .map(|v| convert(v, problems))
+                    .collect(),
+            ),
             span: span(a.range),
         },
         ast::Value::Object(o) => {

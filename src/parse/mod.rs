@@ -33,7 +33,10 @@ pub struct Node {
 pub enum Value {
     /// Any scalar, as its source text (unescaped). `quoted` tells a YAML/JSON string apart from
     /// a plain `true`, `123` or `null`.
-    Scalar { text: Box<str>, quoted: bool },
+    Scalar {
+        text: Box<str>,
+        quoted: bool,
+    },
     Seq(Vec<Node>),
     Map(Vec<Entry>),
 }

@@ -23,12 +23,12 @@ pub fn parse_yaml(text: &str) -> Result<Parsed, ParseError> {
     for event in Parser::new_from_str(text) {
         let (event, span) = event.map_err(|e| {
             let at = offsets.byte(e.marker().index());
-            ParseError::new(
-                Span::new(at, at),
-                format!("invalid YAML: {}", e.info()),
-            )
+            ParseError::new(Span::new(at, at), format!("invalid YAML: {}", e.info()))
         })?;
-        let span = Span::new(offsets.byte(span.start.index()), offsets.byte(span.end.index()));
+        let span = Span::new(
+            offsets.byte(span.start.index()),
+            offsets.byte(span.end.index()),
+        );
         match event {
             Event::DocumentStart(_) => {
                 documents += 1;
@@ -45,7 +45,12 @@ pub fn parse_yaml(text: &str) -> Result<Parsed, ParseError> {
                 builder.finish_node(node, anchor, tag.as_deref())?;
             }
             Event::SequenceStart(anchor, tag) => {
-                builder.open(Frame::new(FrameKind::Seq(Vec::new()), span, anchor, tag.as_deref()))?;
+                builder.open(Frame::new(
+                    FrameKind::Seq(Vec::new()),
+                    span,
+                    anchor,
+                    tag.as_deref(),
+                ))?;
             }
             Event::MappingStart(anchor, tag) => {
                 builder.open(Frame::new(
@@ -78,7 +83,9 @@ impl CharOffsets {
         let table = (!text.is_ascii()).then(|| {
             text.char_indices()
                 .map(|(i, _)| u32::try_from(i).unwrap_or(u32::MAX))
-                .chain(std::iter::once(u32::try_from(text.len()).unwrap_or(u32::MAX)))
+                .chain(std::iter::once(
+                    u32::try_from(text.len()).unwrap_or(u32::MAX),
+                ))
                 .collect()
         });
         CharOffsets {
@@ -90,9 +97,7 @@ impl CharOffsets {
     fn byte(&self, char_index: usize) -> usize {
         match &self.table {
             None => char_index.min(self.len),
-            Some(table) => table
-                .get(char_index)
-                .map_or(self.len, |&b| b as usize),
+            Some(table) => table.get(char_index).map_or(self.len, |&b| b as usize),
         }
     }
 }
@@ -186,11 +191,21 @@ impl Builder {
         self.finish_tagged(node, frame.anchor, frame.tag)
     }
 
-    fn finish_node(&mut self, node: Node, anchor: usize, tag: Option<&Tag>) -> Result<(), ParseError> {
+    fn finish_node(
+        &mut self,
+        node: Node,
+        anchor: usize,
+        tag: Option<&Tag>,
+    ) -> Result<(), ParseError> {
         self.finish_tagged(node, anchor, tag.and_then(TagKind::of))
     }
 
-    fn finish_tagged(&mut self, node: Node, anchor: usize, tag: Option<TagKind>) -> Result<(), ParseError> {
+    fn finish_tagged(
+        &mut self,
+        node: Node,
+        anchor: usize,
+        tag: Option<TagKind>,
+    ) -> Result<(), ParseError> {
         let node = match tag {
             Some(TagKind::Intrinsic(name)) => long_form(name, node),
             Some(TagKind::Str) => match node.value {
@@ -229,9 +244,7 @@ impl Builder {
         if self.nodes > MAX_NODES {
             return Err(ParseError::new(
                 span,
-                format!(
-                    "document expands to more than {MAX_NODES} nodes (alias expansion bomb?)"
-                ),
+                format!("document expands to more than {MAX_NODES} nodes (alias expansion bomb?)"),
             ));
         }
         Ok(())
@@ -262,9 +275,8 @@ impl Builder {
                     let duplicate = if entries.len() < 16 {
                         entries.iter().any(|e| e.key == key)
                     } else {
-                        let seen = seen.get_or_insert_with(|| {
-                            entries.iter().map(|e| e.key.clone()).collect()
-                        });
+                        let seen = seen
+                            .get_or_insert_with(|| entries.iter().map(|e| e.key.clone()).collect());
                         !seen.insert(key.clone())
                     };
                     if duplicate && &*key != "<<" {
@@ -370,11 +382,21 @@ mod tests {
     #[test]
     fn short_forms_become_long_forms() {
         let root = parse("a: !Ref X\nb: !GetAtt Role.Arn\nc: !Sub [\"${A}\", {A: 1}]\n");
-        assert_eq!(root.get("a").unwrap().get("Ref").unwrap().as_str(), Some("X"));
+        assert_eq!(
+            root.get("a").unwrap().get("Ref").unwrap().as_str(),
+            Some("X")
+        );
         let getatt = root.get("b").unwrap().get("Fn::GetAtt").unwrap();
         let parts: Vec<_> = getatt.items().iter().map(|n| n.as_str().unwrap()).collect();
         assert_eq!(parts, ["Role", "Arn"]);
-        assert!(root.get("c").unwrap().get("Fn::Sub").unwrap().as_seq().is_some());
+        assert!(
+            root.get("c")
+                .unwrap()
+                .get("Fn::Sub")
+                .unwrap()
+                .as_seq()
+                .is_some()
+        );
     }
 
     #[test]
@@ -409,7 +431,8 @@ mod tests {
 
     #[test]
     fn merge_keys_and_duplicates() {
-        let (root, problems) = parse_yaml("base: &b {x: 1, y: 2}\nm:\n  <<: *b\n  y: 3\nd: 1\nd: 2\n").unwrap();
+        let (root, problems) =
+            parse_yaml("base: &b {x: 1, y: 2}\nm:\n  <<: *b\n  y: 3\nd: 1\nd: 2\n").unwrap();
         let root = root.unwrap();
         let m = root.get("m").unwrap();
         assert_eq!(m.get("x").unwrap().as_str(), Some("1"));
@@ -424,7 +447,10 @@ mod tests {
         let root = parse("id: 012345670123\nv: 2012-10-17\nq: '1'\n");
         assert_eq!(root.get("id").unwrap().as_str(), Some("012345670123"));
         assert_eq!(root.get("v").unwrap().as_str(), Some("2012-10-17"));
-        assert!(matches!(root.get("q").unwrap().value, Value::Scalar { quoted: true, .. }));
+        assert!(matches!(
+            root.get("q").unwrap().value,
+            Value::Scalar { quoted: true, .. }
+        ));
     }
 
     #[test]

@@ -92,7 +92,11 @@ pub fn write(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
             errors: outcome.errors.len(),
             by_severity,
         },
-        findings: outcome.findings.iter().map(|f| finding(outcome, f)).collect(),
+        findings: outcome
+            .findings
+            .iter()
+            .map(|f| finding(outcome, f))
+            .collect(),
         errors: outcome
             .errors
             .iter()
@@ -111,7 +115,10 @@ pub fn write(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
 fn finding<'a>(outcome: &'a Outcome, f: &'a Finding) -> JsonFinding<'a> {
     let file = outcome.sources.get(f.loc.file);
     let (start, end) = match file {
-        Some(file) => (file.line_col(f.loc.span.start), file.line_col(f.loc.span.end)),
+        Some(file) => (
+            file.line_col(f.loc.span.start),
+            file.line_col(f.loc.span.end),
+        ),
         None => Default::default(),
     };
     JsonFinding {

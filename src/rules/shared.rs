@@ -12,7 +12,9 @@ pub const ASSUME_ROLE_WITH_SAML: &str = "sts:AssumeRoleWithSAML";
 pub enum Federated {
     /// A web-identity issuer, by host (`cognito-identity.amazonaws.com`,
     /// `token.actions.githubusercontent.com`, `oidc.eks.….amazonaws.com/id/…`).
-    WebIdentity { host: String },
+    WebIdentity {
+        host: String,
+    },
     /// An OIDC provider whose URL could not be determined statically.
     UnknownWebIdentity,
     Saml,
@@ -123,7 +125,9 @@ mod tests {
     #[test]
     fn classifies_issuers() {
         assert_eq!(
-            classify("cognito-identity.amazonaws.com").audience_key().unwrap(),
+            classify("cognito-identity.amazonaws.com")
+                .audience_key()
+                .unwrap(),
             "cognito-identity.amazonaws.com:aud"
         );
         assert_eq!(

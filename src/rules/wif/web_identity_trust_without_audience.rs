@@ -23,7 +23,9 @@ impl Rule for WebIdentityTrustWithoutAudience {
     fn check(&self, cx: &mut RuleContext<'_>) {
         let model = cx.model;
         for (role, statement) in trust_allow_statements(model) {
-            if !statement.covers_action(ASSUME_ROLE_WITH_WEB_IDENTITY) || statement.conditions.opaque {
+            if !statement.covers_action(ASSUME_ROLE_WITH_WEB_IDENTITY)
+                || statement.conditions.opaque
+            {
                 continue;
             }
             let federated = statement
@@ -35,18 +37,21 @@ impl Rule for WebIdentityTrustWithoutAudience {
                 let provider = classify_federated(&entry.value, model);
                 let pinned = match provider.audience_key() {
                     Some(key) => statement.conditions.pins(&key),
-                    None if provider == Federated::UnknownWebIdentity => statement
-                        .conditions
-                        .items
-                        .iter()
-                        .any(|c| c.pins_value() && (c.key.ends_with(":aud") || c.key.ends_with(":app_id"))),
+                    None if provider == Federated::UnknownWebIdentity => {
+                        statement.conditions.items.iter().any(|c| {
+                            c.pins_value()
+                                && (c.key.ends_with(":aud") || c.key.ends_with(":app_id"))
+                        })
+                    }
                     // SAML (WIF004) or not a web-identity issuer.
                     None => true,
                 };
                 if pinned {
                     continue;
                 }
-                let issuer = provider.host().map_or_else(|| entry.value.display(), str::to_owned);
+                let issuer = provider
+                    .host()
+                    .map_or_else(|| entry.value.display(), str::to_owned);
                 let key = provider
                     .audience_key()
                     .unwrap_or_else(|| "<provider>:aud".to_owned());

@@ -29,10 +29,16 @@ fn restricts_caller(condition: &Condition) -> bool {
         return false;
     }
     if condition.key_is("aws:PrincipalArn") || condition.key_is("aws:SourceArn") {
-        return condition
-            .values
-            .iter()
-            .all(|v| matches!(v.account(), AccountRef::Id(_) | AccountRef::Own | AccountRef::Unknown) && !v.display().split(':').nth(4).is_some_and(|a| a.contains('*')));
+        return condition.values.iter().all(|v| {
+            matches!(
+                v.account(),
+                AccountRef::Id(_) | AccountRef::Own | AccountRef::Unknown
+            ) && !v
+                .display()
+                .split(':')
+                .nth(4)
+                .is_some_and(|a| a.contains('*'))
+        });
     }
     true
 }
@@ -47,9 +53,15 @@ impl Rule for AnyAwsPrincipalTrust {
             if !statement.covers_action(ASSUME_ROLE) || statement.conditions.opaque {
                 continue;
             }
-            let Some(everyone) = statement.principal.iter().flat_map(|p| p.entries.iter()).find(|e| {
-                matches!(e.kind, PrincipalKind::Everyone | PrincipalKind::Aws) && e.value.is_literal("*")
-            }) else {
+            let Some(everyone) = statement
+                .principal
+                .iter()
+                .flat_map(|p| p.entries.iter())
+                .find(|e| {
+                    matches!(e.kind, PrincipalKind::Everyone | PrincipalKind::Aws)
+                        && e.value.is_literal("*")
+                })
+            else {
                 continue;
             };
             if statement.conditions.items.iter().any(restricts_caller) {
