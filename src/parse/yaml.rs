@@ -423,8 +423,13 @@ mod tests {
     #[test]
     fn deep_nesting_is_an_error() {
         let text = format!("{}1{}", "[".repeat(300), "]".repeat(300));
+        // saphyr's own flow-nesting limit may stop this before ours does.
         let err = parse_yaml(&text).unwrap_err();
-        assert!(err.message.contains("nesting"), "{}", err.message);
+        assert!(
+            err.message.contains("nesting") || err.message.contains("recursion limit"),
+            "{}",
+            err.message
+        );
         let block: String = (0..300).map(|i| format!("{}k:\n", " ".repeat(i))).collect();
         assert!(parse_yaml(&block).unwrap_err().message.contains("nesting"));
     }
