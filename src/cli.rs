@@ -11,6 +11,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use serde::Serialize;
 
 use crate::finding::Severity;
+use crate::graph::export::{GraphFormat, View};
 use crate::report::{ReportFormat, Style, write_report};
 use crate::rules::{ALL_RULES, Selection, find_rule};
 use crate::{Settings, check};
@@ -35,6 +36,8 @@ pub struct Cli {
 enum Command {
     /// Check templates (the default command).
     Check(CheckArgs),
+    /// Print the IAM graph: principals, policies, providers, pools and who can assume what.
+    Graph(GraphArgs),
     /// List every rule: code, name, severity, summary.
     Rules(RulesArgs),
     /// Print a rule's documentation.
@@ -73,6 +76,22 @@ struct CheckArgs {
 }
 
 #[derive(Debug, Args)]
+struct GraphArgs {
+    /// Files or folders to read.
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+    format: GraphFormat,
+    /// Show only the neighbourhood of this node (IAM name, logical id or Terraform address).
+    #[arg(long, value_name = "NODE")]
+    focus: Option<String>,
+    /// Write to FILE instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
 struct RulesArgs {
     #[arg(long, value_enum, default_value_t = ListFormat::Human)]
     format: ListFormat,
@@ -101,6 +120,7 @@ pub fn run() -> u8 {
     let result = match cli.command {
         Some(Command::Check(args)) => run_check(args),
         None => run_check(cli.check),
+        Some(Command::Graph(args)) => run_graph(args),
         Some(Command::Rules(args)) => list_rules(args.format).map(|()| 0),
         Some(Command::Explain { rule }) => explain(&rule),
     };
@@ -157,6 +177,34 @@ fn run_check(args: CheckArgs) -> Result<u8, String> {
     };
     written?;
     Ok(outcome.exit_code(args.fail_on))
+}
+
+fn run_graph(args: GraphArgs) -> Result<u8, String> {
+    let settings = Settings {
+        paths: args.paths,
+        ..Settings::default()
+    };
+    let outcome = check(&settings);
+    let view = View::new(&outcome.graph, &outcome.findings, args.focus.as_deref())?;
+    let write = |out: &mut dyn Write| {
+        crate::graph::export::write(&view, args.format, &outcome.sources, out)?;
+        out.flush()
+    };
+    match &args.output {
+        Some(path) => File::create(path)
+            .and_then(|file| write(&mut BufWriter::new(file)))
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
+        None => write(&mut io::stdout().lock())
+            .or_else(ignore_broken_pipe)
+            .map_err(|e| format!("cannot write the graph: {e}"))?,
+    }
+    for error in &outcome.errors {
+        eprintln!(
+            "iamlint: {}:{}:{}: {}",
+            error.file, error.line, error.column, error.message
+        );
+    }
+    Ok(if outcome.errors.is_empty() { 0 } else { 2 })
 }
 
 /// `iamlint … | head` closing the pipe early is not an error.

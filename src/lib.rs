@@ -10,6 +10,7 @@
 pub mod cli;
 pub mod discover;
 pub mod finding;
+pub mod graph;
 pub mod input;
 pub mod model;
 pub mod normalize;
@@ -48,6 +49,7 @@ pub struct Outcome {
     pub errors: Vec<InputError>,
     pub files_scanned: usize,
     pub files_skipped: usize,
+    pub graph: graph::IamGraph,
 }
 
 impl Outcome {
@@ -93,7 +95,10 @@ pub fn check(settings: &Settings) -> Outcome {
     let (model, normalize_errors) = normalize::normalize_all(&documents);
     outcome.errors.extend(normalize_errors);
 
-    let mut findings = rules::run(&model, &settings.selection);
+    let facts = file_facts(&documents);
+    outcome.graph = graph::build(&model, &facts);
+
+    let mut findings = rules::run(&model, &outcome.graph, &settings.selection);
     for finding in &mut findings {
         finding.seal(&outcome.sources);
     }
@@ -103,6 +108,34 @@ pub fn check(settings: &Settings) -> Outcome {
         .errors
         .sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
     outcome
+}
+
+/// Account and reference scope of each file, indexed by `FileId` (documents are in id order).
+fn file_facts(documents: &[(source::FileId, Document)]) -> Vec<graph::FileFacts> {
+    let mut folders: std::collections::HashMap<&std::path::Path, usize> =
+        std::collections::HashMap::new();
+    documents
+        .iter()
+        .enumerate()
+        .map(|(i, (_, document))| {
+            let scope = match document.format {
+                model::Format::TerraformConfig => {
+                    let folder = document
+                        .source
+                        .path
+                        .parent()
+                        .unwrap_or(std::path::Path::new(""));
+                    let next = documents.len() + folders.len();
+                    *folders.entry(folder).or_insert(next)
+                }
+                _ => i,
+            };
+            graph::FileFacts {
+                account: graph::AccountKey::Unnamed,
+                scope,
+            }
+        })
+        .collect()
 }
 
 /// Reading and parsing never panic by design; this turns a bug that does into an error for

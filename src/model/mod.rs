@@ -5,6 +5,7 @@
 //! from and [`Loc`]s for the values rules point at.
 
 pub mod expr;
+pub mod federation;
 pub mod policy;
 
 pub use expr::{AccountRef, Expr, Part, Symbol};

@@ -12,6 +12,7 @@ mod xac;
 use rayon::prelude::*;
 
 use crate::finding::{Finding, Severity};
+use crate::graph::IamGraph;
 use crate::model::Model;
 use crate::source::Loc;
 
@@ -82,6 +83,7 @@ pub fn find_rule(selector: &str) -> Option<&'static dyn Rule> {
 /// Everything a rule may look at, and where its findings go.
 pub struct RuleContext<'a> {
     pub model: &'a Model,
+    pub graph: &'a IamGraph,
     meta: &'static RuleMeta,
     severity: Severity,
     findings: Vec<Finding>,
@@ -140,7 +142,7 @@ impl Selection {
 }
 
 /// Run the selected rules over the model, in parallel. The result is not sorted.
-pub fn run(model: &Model, selection: &Selection) -> Vec<Finding> {
+pub fn run(model: &Model, graph: &IamGraph, selection: &Selection) -> Vec<Finding> {
     ALL_RULES
         .par_iter()
         .filter(|rule| selection.enabled(rule.meta()))
@@ -148,6 +150,7 @@ pub fn run(model: &Model, selection: &Selection) -> Vec<Finding> {
             let meta = rule.meta();
             let mut cx = RuleContext {
                 model,
+                graph,
                 meta,
                 severity: selection.severity(meta),
                 findings: Vec::new(),

@@ -1,0 +1,743 @@
+//! Model → graph. Every link is found through an index (by resource in its scope, by IAM name
+//! in its account, by export name), never by comparing all pairs, so building stays near-linear
+//! in the size of the estate. Targets that cannot be resolved become external nodes.
+
+use std::collections::{HashMap, HashSet};
+
+use petgraph::graph::NodeIndex;
+
+use super::identity::{Render, Target, allows, is_allow_all_managed};
+use super::{AccountKey, CallerPermission, Edge, EdgeKind, IamGraph, ModelRef, Node, NodeKind};
+use crate::model::federation::{Federated, classify_federated};
+use crate::model::{
+    AccountRef, Condition, Expr, Model, PolicyDocument, PrincipalKind, PrincipalType, Statement,
+    Symbol,
+};
+use crate::source::{FileId, Loc};
+
+/// What the graph needs to know about each scanned file.
+#[derive(Clone, Debug)]
+pub struct FileFacts {
+    pub account: AccountKey,
+    /// Files that see each other's resources by name: one CloudFormation template, or every
+    /// `*.tf.json` of one Terraform module folder.
+    pub scope: usize,
+}
+
+const ASSUME_ROLE: &str = "sts:AssumeRole";
+const ASSUME_WEB_IDENTITY: &str = "sts:AssumeRoleWithWebIdentity";
+const ASSUME_SAML: &str = "sts:AssumeRoleWithSAML";
+/// The account id written into ARNs of the unnamed own account.
+const OWN_PLACEHOLDER: &str = "<own>";
+
+/// Build the graph. `files` is indexed by [`FileId`].
+pub fn build(model: &Model, files: &[FileFacts]) -> IamGraph {
+    let mut builder = Builder {
+        model,
+        files,
+        graph: IamGraph::default(),
+        by_resource: HashMap::new(),
+        by_name: HashMap::new(),
+        singletons: HashMap::new(),
+        documents: vec![Vec::new(); model.principals.len()],
+        allow_all: vec![None; model.principals.len()],
+        principals_by_account: HashMap::new(),
+        scanned: files.iter().map(|f| f.account.clone()).collect(),
+    };
+    builder.add_principals();
+    builder.add_policies();
+    builder.add_memberships();
+    builder.add_providers_and_pools();
+    builder.add_trust_edges();
+    builder.graph
+}
+
+struct Builder<'m> {
+    model: &'m Model,
+    files: &'m [FileFacts],
+    graph: IamGraph,
+    /// (scope, logical id or address) → node.
+    by_resource: HashMap<(usize, &'m str), NodeIndex>,
+    /// (account, kind, IAM name) → node.
+    by_name: HashMap<(AccountKey, NodeKind, String), NodeIndex>,
+    /// Nodes made on demand (accounts, services, issuers, AWS managed policies, externals).
+    singletons: HashMap<(NodeKind, String), NodeIndex>,
+    /// Per principal: the documents of its identity policies, with the file they are in.
+    documents: Vec<Vec<(&'m PolicyDocument, FileId)>>,
+    /// Per principal: an attached AWS managed policy that allows everything.
+    allow_all: Vec<Option<Loc>>,
+    /// Roles and users of each account, for trust to an account root.
+    principals_by_account: HashMap<AccountKey, Vec<usize>>,
+    scanned: HashSet<AccountKey>,
+}
+
+fn principal_kind(kind: PrincipalType) -> NodeKind {
+    match kind {
+        PrincipalType::Role => NodeKind::Role,
+        PrincipalType::User => NodeKind::User,
+        PrincipalType::Group => NodeKind::Group,
+    }
+}
+
+impl<'m> Builder<'m> {
+    fn facts(&self, file: FileId) -> FileFacts {
+        self.files
+            .get(file.0 as usize)
+            .cloned()
+            .unwrap_or(FileFacts {
+                account: AccountKey::Unnamed,
+                scope: usize::MAX - file.0 as usize,
+            })
+    }
+
+    fn add_node(&mut self, node: Node) -> NodeIndex {
+        self.graph.graph.add_node(node)
+    }
+
+    fn add_edge(&mut self, from: NodeIndex, to: NodeIndex, edge: Edge) {
+        self.graph.graph.add_edge(from, to, edge);
+    }
+
+    /// A node made once per (kind, key): an account, a service, an issuer, an external ARN.
+    fn singleton(
+        &mut self,
+        kind: NodeKind,
+        key: &str,
+        account: Option<AccountKey>,
+        external: bool,
+    ) -> NodeIndex {
+        if let Some(&index) = self.singletons.get(&(kind, key.to_owned())) {
+            return index;
+        }
+        let index = self.add_node(Node {
+            kind,
+            name: key.to_owned(),
+            resource: None,
+            account,
+            loc: None,
+            model: ModelRef::None,
+            external,
+        });
+        self.singletons.insert((kind, key.to_owned()), index);
+        index
+    }
+
+    fn account_node(&mut self, account: &AccountKey) -> NodeIndex {
+        let external = !self.scanned.contains(account);
+        self.singleton(
+            NodeKind::Account,
+            account.label(),
+            Some(account.clone()),
+            external,
+        )
+    }
+
+    fn add_principals(&mut self) {
+        let model = self.model;
+        for (i, principal) in model.principals.iter().enumerate() {
+            let facts = self.facts(principal.resource.file);
+            let kind = principal_kind(principal.kind);
+            let literal_name = principal.name.as_ref().and_then(Expr::as_literal);
+            let index = self.add_node(Node {
+                kind,
+                name: literal_name.unwrap_or(&principal.resource.name).to_owned(),
+                resource: Some(principal.resource.name.clone()),
+                account: Some(facts.account.clone()),
+                loc: Some(principal.resource.loc),
+                model: ModelRef::Principal(i),
+                external: false,
+            });
+            self.graph.principal_nodes.push(index);
+            self.by_resource
+                .insert((facts.scope, &principal.resource.name), index);
+            if principal.kind != PrincipalType::Group {
+                self.principals_by_account
+                    .entry(facts.account.clone())
+                    .or_default()
+                    .push(i);
+            }
+            if let Some(name) = literal_name {
+                self.by_name
+                    .insert((facts.account, kind, name.to_owned()), index);
+            }
+            for (p, inline) in principal.inline_policies.iter().enumerate() {
+                let name = inline
+                    .name
+                    .as_ref()
+                    .map_or_else(|| format!("policy {}", p + 1), Expr::display);
+                let policy = self.add_node(Node {
+                    kind: NodeKind::InlinePolicy,
+                    name: format!("{}/{name}", principal.resource.name),
+                    resource: Some(principal.resource.name.clone()),
+                    account: Some(facts.account.clone()),
+                    loc: Some(inline.document.loc),
+                    model: ModelRef::InlinePolicy {
+                        principal: i,
+                        index: p,
+                    },
+                    external: false,
+                });
+                self.add_edge(
+                    index,
+                    policy,
+                    Edge::new(EdgeKind::HasPolicy, "inline", Some(inline.document.loc)),
+                );
+                if let Some(docs) = self.documents.get_mut(i) {
+                    docs.push((&inline.document, principal.resource.file));
+                }
+            }
+        }
+    }
+
+    /// Resolve a reference to a node of one of `kinds`: a `Ref`/`GetAtt`/Terraform address in
+    /// the same scope, an export of another stack, an ARN, or a plain IAM name.
+    fn resolve(&self, expr: &Expr, kinds: &[NodeKind]) -> Option<NodeIndex> {
+        self.resolve_depth(expr, kinds, 0)
+    }
+
+    fn resolve_depth(&self, expr: &Expr, kinds: &[NodeKind], depth: usize) -> Option<NodeIndex> {
+        let facts = self.facts(expr.loc.file);
+        let accept = |index: &NodeIndex| kinds.contains(&self.graph.graph[*index].kind);
+        match expr.as_symbol() {
+            Some(Symbol::Resource(name) | Symbol::Attribute { resource: name, .. }) => {
+                return self
+                    .by_resource
+                    .get(&(facts.scope, name.as_str()))
+                    .copied()
+                    .filter(accept);
+            }
+            // Exports chain at most a few stacks deep; the bound keeps a cycle finite.
+            Some(Symbol::Import(name)) if depth < 8 => {
+                let export = self
+                    .model
+                    .exports
+                    .iter()
+                    .find(|e| e.name.as_literal() == Some(name.as_str()))?;
+                return self.resolve_depth(&export.value, kinds, depth + 1);
+            }
+            _ => {}
+        }
+        if let Some(resource) = expr.arn_resource() {
+            let account = match expr.account() {
+                AccountRef::Own => facts.account,
+                AccountRef::Id(id) => AccountKey::Id(id),
+                AccountRef::Any | AccountRef::Unknown => return None,
+            };
+            let (prefix, path) = resource.split_once('/')?;
+            let name = path.rsplit('/').next()?;
+            let kind = match prefix {
+                "role" => NodeKind::Role,
+                "user" => NodeKind::User,
+                "group" => NodeKind::Group,
+                "policy" => NodeKind::ManagedPolicy,
+                _ => return None,
+            };
+            return self
+                .by_name
+                .get(&(account, kind, name.to_owned()))
+                .copied()
+                .filter(accept);
+        }
+        let name = expr.as_literal()?;
+        kinds
+            .iter()
+            .find_map(|kind| {
+                self.by_name
+                    .get(&(facts.account.clone(), *kind, name.to_owned()))
+            })
+            .copied()
+    }
+
+    fn principal_index(&self, node: NodeIndex) -> Option<usize> {
+        match self.graph.graph[node].model {
+            ModelRef::Principal(i) => Some(i),
+            _ => None,
+        }
+    }
+
+    fn attach(
+        &mut self,
+        principal: NodeIndex,
+        policy: NodeIndex,
+        document: Option<(&'m PolicyDocument, FileId)>,
+        loc: Option<Loc>,
+    ) {
+        let label = match self.graph.graph[policy].kind {
+            NodeKind::InlinePolicy => "inline",
+            _ => "managed",
+        };
+        self.add_edge(
+            principal,
+            policy,
+            Edge::new(EdgeKind::HasPolicy, label, loc),
+        );
+        if let (Some(i), Some(document)) = (self.principal_index(principal), document) {
+            if let Some(docs) = self.documents.get_mut(i) {
+                docs.push(document);
+            }
+        }
+    }
+
+    /// Attach a managed policy by ARN: a customer policy of the scan, or an AWS managed one.
+    fn attach_managed(
+        &mut self,
+        principal: NodeIndex,
+        arn: &Expr,
+        policy_documents: &HashMap<NodeIndex, (&'m PolicyDocument, FileId)>,
+    ) {
+        if let Some(policy) = self.resolve(arn, &[NodeKind::ManagedPolicy]) {
+            let document = policy_documents.get(&policy).copied();
+            self.attach(principal, policy, document, Some(arn.loc));
+            return;
+        }
+        let name = arn
+            .as_literal()
+            .and_then(|a| a.rsplit_once(":policy/"))
+            .filter(|(prefix, _)| prefix.ends_with(":iam::aws"))
+            .map(|(_, name)| name.rsplit('/').next().unwrap_or(name).to_owned());
+        let (key, external) = match name {
+            Some(name) => (name, false),
+            None => (arn.display(), true),
+        };
+        let policy = self.singleton(NodeKind::ManagedPolicy, &key, None, external);
+        self.attach(principal, policy, None, Some(arn.loc));
+        if is_allow_all_managed(arn) {
+            if let Some(slot) = self
+                .principal_index(principal)
+                .and_then(|i| self.allow_all.get_mut(i))
+            {
+                slot.get_or_insert(arn.loc);
+            }
+        }
+    }
+
+    fn add_policies(&mut self) {
+        let model = self.model;
+        let mut policy_documents = HashMap::new();
+        for (i, policy) in model.policies.iter().enumerate() {
+            let facts = self.facts(policy.resource.file);
+            let kind = if policy.managed {
+                NodeKind::ManagedPolicy
+            } else {
+                NodeKind::InlinePolicy
+            };
+            let literal_name = policy.name.as_ref().and_then(Expr::as_literal);
+            let index = self.add_node(Node {
+                kind,
+                name: literal_name.unwrap_or(&policy.resource.name).to_owned(),
+                resource: Some(policy.resource.name.clone()),
+                account: Some(facts.account.clone()),
+                loc: Some(policy.resource.loc),
+                model: ModelRef::Policy(i),
+                external: false,
+            });
+            self.by_resource
+                .insert((facts.scope, &policy.resource.name), index);
+            if let (Some(name), true) = (literal_name, policy.managed) {
+                self.by_name
+                    .insert((facts.account, kind, name.to_owned()), index);
+            }
+            policy_documents.insert(index, (&policy.document, policy.resource.file));
+        }
+        for (i, policy) in model.policies.iter().enumerate() {
+            let Some(&index) = self.by_resource.get(&(
+                self.facts(policy.resource.file).scope,
+                policy.resource.name.as_str(),
+            )) else {
+                continue;
+            };
+            let document = (&model.policies[i].document, policy.resource.file);
+            let targets = policy
+                .roles
+                .iter()
+                .map(|r| (r, NodeKind::Role))
+                .chain(policy.users.iter().map(|u| (u, NodeKind::User)))
+                .chain(policy.groups.iter().map(|g| (g, NodeKind::Group)));
+            for (target, kind) in targets {
+                if let Some(principal) = self.resolve(target, &[kind]) {
+                    self.attach(principal, index, Some(document), Some(target.loc));
+                }
+            }
+        }
+        for (i, principal) in model.principals.iter().enumerate() {
+            let Some(&node) = self.graph.principal_nodes.get(i) else {
+                continue;
+            };
+            for arn in &principal.managed_policy_arns {
+                self.attach_managed(node, arn, &policy_documents);
+            }
+        }
+        for attachment in &model.attachments {
+            let kind = principal_kind(attachment.principal_kind);
+            if let Some(principal) = self.resolve(&attachment.principal, &[kind]) {
+                self.attach_managed(principal, &attachment.policy_arn, &policy_documents);
+            }
+        }
+    }
+
+    fn add_memberships(&mut self) {
+        let model = self.model;
+        let mut pairs: Vec<(NodeIndex, NodeIndex, Loc)> = Vec::new();
+        for (i, principal) in model.principals.iter().enumerate() {
+            let Some(&user) = self.graph.principal_nodes.get(i) else {
+                continue;
+            };
+            for group in &principal.groups {
+                if let Some(group_node) = self.resolve(group, &[NodeKind::Group]) {
+                    pairs.push((user, group_node, group.loc));
+                }
+            }
+        }
+        for membership in &model.memberships {
+            let Some(group) = self.resolve(&membership.group, &[NodeKind::Group]) else {
+                continue;
+            };
+            for user in &membership.users {
+                if let Some(user_node) = self.resolve(user, &[NodeKind::User]) {
+                    pairs.push((user_node, group, user.loc));
+                }
+            }
+        }
+        for (user, group, loc) in pairs {
+            self.add_edge(
+                user,
+                group,
+                Edge::new(EdgeKind::MemberOf, "member-of", Some(loc)),
+            );
+            // A user's permissions include its groups' policies.
+            if let (Some(u), Some(g)) = (self.principal_index(user), self.principal_index(group)) {
+                let inherited = self.documents.get(g).cloned().unwrap_or_default();
+                let allow_all = self.allow_all.get(g).copied().flatten();
+                if let Some(docs) = self.documents.get_mut(u) {
+                    docs.extend(inherited);
+                }
+                if let (Some(slot), Some(loc)) = (self.allow_all.get_mut(u), allow_all) {
+                    slot.get_or_insert(loc);
+                }
+            }
+        }
+    }
+
+    fn add_resource_node(
+        &mut self,
+        kind: NodeKind,
+        resource: &'m crate::model::ResourceId,
+        name: Option<&Expr>,
+        model: ModelRef,
+    ) -> NodeIndex {
+        let facts = self.facts(resource.file);
+        let index = self.add_node(Node {
+            kind,
+            name: name
+                .and_then(Expr::as_literal)
+                .unwrap_or(&resource.name)
+                .to_owned(),
+            resource: Some(resource.name.clone()),
+            account: Some(facts.account),
+            loc: Some(resource.loc),
+            model,
+            external: false,
+        });
+        self.by_resource
+            .insert((facts.scope, &resource.name), index);
+        index
+    }
+
+    fn add_providers_and_pools(&mut self) {
+        let model = self.model;
+        for (i, provider) in model.providers.iter().enumerate() {
+            self.add_resource_node(
+                NodeKind::IdentityProvider,
+                &provider.resource,
+                provider.url_or_name.as_ref(),
+                ModelRef::Provider(i),
+            );
+        }
+        for (i, pool) in model.user_pools.iter().enumerate() {
+            self.add_resource_node(
+                NodeKind::UserPool,
+                &pool.resource,
+                pool.name.as_ref(),
+                ModelRef::UserPool(i),
+            );
+        }
+        for (i, client) in model.user_pool_clients.iter().enumerate() {
+            let node = self.add_resource_node(
+                NodeKind::UserPoolClient,
+                &client.resource,
+                None,
+                ModelRef::UserPoolClient(i),
+            );
+            if let Some(user_pool) = self.resolve(&client.user_pool, &[NodeKind::UserPool]) {
+                self.add_edge(
+                    user_pool,
+                    node,
+                    Edge::new(EdgeKind::Federates, "client", Some(client.user_pool.loc)),
+                );
+            }
+        }
+        for (i, pool) in model.identity_pools.iter().enumerate() {
+            let node = self.add_resource_node(
+                NodeKind::IdentityPool,
+                &pool.resource,
+                pool.name.as_ref(),
+                ModelRef::IdentityPool(i),
+            );
+            self.graph.identity_pool_nodes.push(node);
+            for provider in &pool.cognito_providers {
+                let client = provider
+                    .client_id
+                    .as_ref()
+                    .and_then(|c| self.resolve(c, &[NodeKind::UserPoolClient]));
+                let source = client.or_else(|| {
+                    provider
+                        .provider_name
+                        .as_ref()
+                        .and_then(|p| self.resolve(p, &[NodeKind::UserPool]))
+                });
+                if let Some(source) = source {
+                    self.add_edge(
+                        source,
+                        node,
+                        Edge::new(EdgeKind::Federates, "cognito", Some(provider.loc)),
+                    );
+                }
+            }
+        }
+        for attachment in &model.pool_role_attachments {
+            let Some(pool) = self.resolve(&attachment.pool, &[NodeKind::IdentityPool]) else {
+                continue;
+            };
+            let roles = attachment
+                .authenticated
+                .iter()
+                .map(|r| (r, "authenticated"))
+                .chain(
+                    attachment
+                        .unauthenticated
+                        .iter()
+                        .map(|r| (r, "unauthenticated")),
+                )
+                .chain(attachment.mapped_roles.iter().map(|r| (r, "rule-mapped")));
+            for (role, label) in roles {
+                let target = self.resolve(role, &[NodeKind::Role]).unwrap_or_else(|| {
+                    self.singleton(NodeKind::ExternalPrincipal, &role.display(), None, true)
+                });
+                self.add_edge(
+                    pool,
+                    target,
+                    Edge::new(EdgeKind::AttachedToPool, label, Some(role.loc)),
+                );
+            }
+        }
+    }
+
+    fn add_trust_edges(&mut self) {
+        let model = self.model;
+        for (i, principal) in model.principals.iter().enumerate() {
+            let (Some(trust), Some(&role)) = (&principal.trust, self.graph.principal_nodes.get(i))
+            else {
+                continue;
+            };
+            for statement in trust.statements.iter().filter(|s| s.is_allow()) {
+                let conditions: Vec<String> = statement
+                    .conditions
+                    .items
+                    .iter()
+                    .map(render_condition)
+                    .collect();
+                for entry in statement.principal.iter().flat_map(|p| p.entries.iter()) {
+                    let (source, label, caller) = match &entry.kind {
+                        PrincipalKind::Service => {
+                            let Some(name) = entry.value.as_literal() else {
+                                continue;
+                            };
+                            (
+                                self.singleton(NodeKind::ServicePrincipal, name, None, false),
+                                ASSUME_ROLE,
+                                CallerPermission::NotNeeded,
+                            )
+                        }
+                        PrincipalKind::Federated => {
+                            let (source, action) = self.federated_source(&entry.value);
+                            (source, action, CallerPermission::NotNeeded)
+                        }
+                        PrincipalKind::Aws | PrincipalKind::Everyone => {
+                            self.add_aws_trust(i, role, statement, &entry.value, &conditions);
+                            continue;
+                        }
+                        PrincipalKind::CanonicalUser | PrincipalKind::Other(_) => continue,
+                    };
+                    if !statement.covers_action(label) {
+                        continue;
+                    }
+                    let mut edge = Edge::new(EdgeKind::CanAssume, label, Some(entry.value.loc));
+                    edge.conditions.clone_from(&conditions);
+                    edge.caller = caller;
+                    self.add_edge(source, role, edge);
+                }
+            }
+        }
+    }
+
+    fn federated_source(&mut self, value: &Expr) -> (NodeIndex, &'static str) {
+        let federated = classify_federated(value, self.model);
+        let action = if federated == Federated::Saml {
+            ASSUME_SAML
+        } else {
+            ASSUME_WEB_IDENTITY
+        };
+        if let Some(provider) = self.resolve(value, &[NodeKind::IdentityProvider]) {
+            return (provider, action);
+        }
+        let key = federated
+            .host()
+            .map_or_else(|| value.display(), str::to_owned);
+        (
+            self.singleton(NodeKind::IdentityProvider, &key, None, true),
+            action,
+        )
+    }
+
+    /// Trust to an AWS principal: `*`, an account, or a specific role or user.
+    fn add_aws_trust(
+        &mut self,
+        role_index: usize,
+        role: NodeIndex,
+        statement: &Statement,
+        value: &Expr,
+        conditions: &[String],
+    ) {
+        if !statement.covers_action(ASSUME_ROLE) {
+            return;
+        }
+        let Some(target_principal) = self.model.principals.get(role_index) else {
+            return;
+        };
+        let target_facts = self.facts(target_principal.resource.file);
+        let edge = |caller: CallerPermission| Edge {
+            kind: EdgeKind::CanAssume,
+            label: ASSUME_ROLE.to_owned(),
+            conditions: conditions.to_vec(),
+            loc: Some(value.loc),
+            caller,
+        };
+        let account = match value.account() {
+            AccountRef::Any => {
+                let everyone = self.singleton(NodeKind::ExternalPrincipal, "*", None, true);
+                self.add_edge(everyone, role, edge(CallerPermission::Unknown));
+                return;
+            }
+            AccountRef::Own => Some(target_facts.account.clone()),
+            AccountRef::Id(id) => Some(AccountKey::Id(id)),
+            AccountRef::Unknown => None,
+        };
+        let target = Target {
+            arn: role_arn(target_principal, &target_facts.account),
+            resource: &target_principal.resource.name,
+            scope: target_facts.scope,
+        };
+        if value.is_account_principal() {
+            let Some(account) = account else { return };
+            // Everyone in that account whose own policies allow the call.
+            let callers: Vec<(NodeIndex, Loc)> = self
+                .principals_by_account
+                .get(&account)
+                .into_iter()
+                .flatten()
+                .filter(|&&c| c != role_index)
+                .filter_map(|&c| {
+                    let node = *self.graph.principal_nodes.get(c)?;
+                    self.caller_allows(c, &target).map(|loc| (node, loc))
+                })
+                .collect();
+            for (caller, loc) in callers {
+                self.add_edge(caller, role, edge(CallerPermission::Allowed(loc)));
+            }
+            let account_node = self.account_node(&account);
+            self.add_edge(account_node, role, edge(CallerPermission::Unknown));
+            return;
+        }
+        match self.resolve(value, &[NodeKind::Role, NodeKind::User]) {
+            Some(caller) => {
+                let same_account =
+                    self.graph.graph[caller].account.as_ref() == Some(&target_facts.account);
+                let permission = if same_account {
+                    CallerPermission::NotNeeded
+                } else {
+                    match self
+                        .principal_index(caller)
+                        .and_then(|c| self.caller_allows(c, &target))
+                    {
+                        Some(loc) => CallerPermission::Allowed(loc),
+                        None => CallerPermission::Missing,
+                    }
+                };
+                self.add_edge(caller, role, edge(permission));
+            }
+            None => {
+                let external =
+                    self.singleton(NodeKind::ExternalPrincipal, &value.display(), account, true);
+                self.add_edge(external, role, edge(CallerPermission::Unknown));
+            }
+        }
+    }
+
+    /// Whether principal `caller`'s own policies allow `sts:AssumeRole` on `target`.
+    fn caller_allows(&self, caller: usize, target: &Target<'_>) -> Option<Loc> {
+        let documents = self.documents.get(caller)?;
+        let files = self.files;
+        let with_render = documents.iter().map(move |(doc, file)| {
+            let facts = files.get(file.0 as usize);
+            let own_account = match facts.map(|f| &f.account) {
+                Some(AccountKey::Id(id)) => id.as_str(),
+                _ => OWN_PLACEHOLDER,
+            };
+            (
+                *doc,
+                Render {
+                    own_account,
+                    scope: facts.map_or(usize::MAX, |f| f.scope),
+                },
+            )
+        });
+        allows(
+            with_render,
+            self.allow_all.get(caller).copied().flatten(),
+            ASSUME_ROLE,
+            target,
+        )
+    }
+}
+
+/// The role's ARN as policies would write it; the logical id stands in for a generated name.
+fn role_arn(role: &crate::model::Principal, account: &AccountKey) -> String {
+    let account = match account {
+        AccountKey::Id(id) => id.as_str(),
+        AccountKey::Unnamed => OWN_PLACEHOLDER,
+    };
+    let name = role
+        .name
+        .as_ref()
+        .and_then(Expr::as_literal)
+        .unwrap_or(&role.resource.name);
+    format!("arn:aws:iam::{account}:role/{name}")
+}
+
+/// `StringEquals sts:ExternalId [x]` → `ExternalId=x`; other operators are named.
+fn render_condition(condition: &Condition) -> String {
+    let key = condition.key.rsplit(':').next().unwrap_or(&condition.key);
+    let values: Vec<String> = condition.values.iter().map(Expr::display).collect();
+    let op = condition.parsed_operator();
+    if op.set_qualifier.is_none()
+        && !op.if_exists
+        && matches!(
+            op.base,
+            "StringEquals" | "StringLike" | "ArnEquals" | "ArnLike" | "Bool"
+        )
+    {
+        format!("{key}={}", values.join("|"))
+    } else {
+        format!("{key} {} {}", condition.operator, values.join("|"))
+    }
+}

@@ -1,0 +1,212 @@
+//! The IAM graph: principals, policies, providers, pools and who can become whom, across every
+//! scanned file and account.
+//!
+//! Built once from the [`Model`](crate::model::Model) by [`build`]; rules that reason about
+//! relations (who can assume what, which role a Cognito guest gets) query it instead of
+//! walking templates. Nodes keep their source location and owning account; edges keep the
+//! conditions that guard them and, for `can-assume`, both halves of the decision: what the
+//! target's trust policy admits and whether the caller's own policies allow the call.
+
+mod build;
+pub mod export;
+mod identity;
+
+pub use build::{FileFacts, build};
+
+use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
+use petgraph::visit::EdgeRef;
+
+use crate::source::Loc;
+
+/// Which account a node belongs to.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum AccountKey {
+    /// A literal or configured 12-digit account id.
+    Id(String),
+    /// Templates not matched by any configured account: one unnamed "own account".
+    Unnamed,
+}
+
+impl AccountKey {
+    pub fn label(&self) -> &str {
+        match self {
+            AccountKey::Id(id) => id,
+            AccountKey::Unnamed => "own account",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum NodeKind {
+    Account,
+    Role,
+    User,
+    Group,
+    ManagedPolicy,
+    InlinePolicy,
+    IdentityProvider,
+    IdentityPool,
+    UserPool,
+    UserPoolClient,
+    ServicePrincipal,
+    ExternalPrincipal,
+}
+
+impl NodeKind {
+    /// Kebab-case, as in `rules.md` and the graph JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NodeKind::Account => "account",
+            NodeKind::Role => "role",
+            NodeKind::User => "user",
+            NodeKind::Group => "group",
+            NodeKind::ManagedPolicy => "managed-policy",
+            NodeKind::InlinePolicy => "inline-policy",
+            NodeKind::IdentityProvider => "identity-provider",
+            NodeKind::IdentityPool => "identity-pool",
+            NodeKind::UserPool => "user-pool",
+            NodeKind::UserPoolClient => "user-pool-client",
+            NodeKind::ServicePrincipal => "service-principal",
+            NodeKind::ExternalPrincipal => "external-principal",
+        }
+    }
+}
+
+/// Which model item a node stands for, so rules can go from the graph back to details.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ModelRef {
+    Principal(usize),
+    Policy(usize),
+    InlinePolicy { principal: usize, index: usize },
+    Provider(usize),
+    IdentityPool(usize),
+    UserPool(usize),
+    UserPoolClient(usize),
+    None,
+}
+
+#[derive(Clone, Debug)]
+pub struct Node {
+    pub kind: NodeKind,
+    /// IAM name when known, else the logical id / address, or the principal as written.
+    pub name: String,
+    /// Logical id or Terraform address; `None` for external and synthesized nodes.
+    pub resource: Option<String>,
+    pub account: Option<AccountKey>,
+    pub loc: Option<Loc>,
+    pub model: ModelRef,
+    /// Outside every scanned account (another account, `*`, a web-identity issuer).
+    pub external: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum EdgeKind {
+    CanAssume,
+    MemberOf,
+    HasPolicy,
+    AttachedToPool,
+    Federates,
+    Grants,
+}
+
+impl EdgeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EdgeKind::CanAssume => "can-assume",
+            EdgeKind::MemberOf => "member-of",
+            EdgeKind::HasPolicy => "has-policy",
+            EdgeKind::AttachedToPool => "attached-to-pool",
+            EdgeKind::Federates => "federates",
+            EdgeKind::Grants => "grants",
+        }
+    }
+}
+
+/// The caller's half of an assume-role decision.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CallerPermission {
+    /// Same-account trust naming the principal, web identity, SAML, services: the trust
+    /// policy alone decides.
+    NotNeeded,
+    /// The caller's identity policy allows the call; the statement is here.
+    Allowed(Loc),
+    /// AWS needs the caller's identity policy to allow the call, and none of the caller's
+    /// known policies does.
+    Missing,
+    /// The caller is outside the scan: its policies are unknown.
+    Unknown,
+}
+
+#[derive(Clone, Debug)]
+pub struct Edge {
+    pub kind: EdgeKind,
+    /// For `can-assume` the action (`sts:AssumeRole`…); for pool attachments the role type
+    /// (`authenticated`, `unauthenticated`, `rule-mapped`).
+    pub label: String,
+    /// The guarding conditions, rendered (`ExternalId=…`, `sub=repo:acme/x:*`).
+    pub conditions: Vec<String>,
+    /// Where the relation is written (the trust principal, the attachment property).
+    pub loc: Option<Loc>,
+    pub caller: CallerPermission,
+}
+
+impl Edge {
+    fn new(kind: EdgeKind, label: impl Into<String>, loc: Option<Loc>) -> Self {
+        Edge {
+            kind,
+            label: label.into(),
+            conditions: Vec::new(),
+            loc,
+            caller: CallerPermission::NotNeeded,
+        }
+    }
+
+    /// Whether the edge is a step someone can actually take: for `can-assume`, both halves hold
+    /// (or the caller's side is unknown because the caller is outside the scan).
+    pub fn is_traversable(&self) -> bool {
+        self.caller != CallerPermission::Missing
+    }
+}
+
+/// The graph and the indexes rules query it by.
+#[derive(Debug, Default)]
+pub struct IamGraph {
+    pub graph: DiGraph<Node, Edge>,
+    /// Node of each model principal, by index into `Model::principals`.
+    pub principal_nodes: Vec<NodeIndex>,
+    pub identity_pool_nodes: Vec<NodeIndex>,
+}
+
+impl IamGraph {
+    pub fn node(&self, index: NodeIndex) -> &Node {
+        &self.graph[index]
+    }
+
+    pub fn edge(&self, index: EdgeIndex) -> &Edge {
+        &self.graph[index]
+    }
+
+    /// Edges of a kind leaving a node.
+    pub fn outgoing(
+        &self,
+        from: NodeIndex,
+        kind: EdgeKind,
+    ) -> impl Iterator<Item = (EdgeIndex, NodeIndex, &Edge)> {
+        self.graph
+            .edges(from)
+            .filter(move |e| e.weight().kind == kind)
+            .map(|e| (e.id(), e.target(), e.weight()))
+    }
+
+    /// Edges of a kind arriving at a node.
+    pub fn incoming(
+        &self,
+        to: NodeIndex,
+        kind: EdgeKind,
+    ) -> impl Iterator<Item = (EdgeIndex, NodeIndex, &Edge)> {
+        self.graph
+            .edges_directed(to, petgraph::Direction::Incoming)
+            .filter(move |e| e.weight().kind == kind)
+            .map(|e| (e.id(), e.source(), e.weight()))
+    }
+}
