@@ -158,7 +158,7 @@ impl<'m> Builder<'m> {
             }
             if let Some(name) = literal_name {
                 self.by_name
-                    .insert((facts.account, kind, name.to_owned()), index);
+                    .insert((facts.account.clone(), kind, name.to_owned()), index);
             }
             for (p, inline) in principal.inline_policies.iter().enumerate() {
                 let name = inline
