@@ -69,5 +69,5 @@ fn run_case(path: &Path) {
 
 #[test]
 fn rule_fixtures() {
-    insta::glob!("../fixtures/rules", "*/*", |path| run_case(path));
+    insta::glob!("../fixtures/rules", "*/*", run_case);
 }

@@ -42,8 +42,15 @@ pub fn build(model: &Model, files: &[FileFacts]) -> IamGraph {
         documents: vec![Vec::new(); model.principals.len()],
         allow_all: vec![None; model.principals.len()],
         principals_by_account: HashMap::new(),
+        exports: HashMap::new(),
         scanned: files.iter().map(|f| f.account.clone()).collect(),
     };
+    for export in &model.exports {
+        if let Some(name) = export.name.as_literal() {
+            let scope = builder.facts(export.file).scope;
+            builder.exports.insert(name, (&export.value, scope));
+        }
+    }
     builder.add_principals();
     builder.add_policies();
     builder.add_memberships();
@@ -66,6 +73,8 @@ struct Builder<'m> {
     documents: Vec<Vec<(&'m PolicyDocument, FileId)>>,
     /// Per principal: an attached AWS managed policy that allows everything.
     allow_all: Vec<Option<Loc>>,
+    /// Export name → exported value and the exporting file's scope.
+    exports: HashMap<&'m str, (&'m Expr, usize)>,
     /// Roles and users of each account, for trust to an account root.
     principals_by_account: HashMap<AccountKey, Vec<usize>>,
     scanned: HashSet<AccountKey>,
@@ -208,12 +217,8 @@ impl<'m> Builder<'m> {
             }
             // Exports chain at most a few stacks deep; the bound keeps a cycle finite.
             Some(Symbol::Import(name)) if depth < 8 => {
-                let export = self
-                    .model
-                    .exports
-                    .iter()
-                    .find(|e| e.name.as_literal() == Some(name.as_str()))?;
-                return self.resolve_depth(&export.value, kinds, depth + 1);
+                let (value, _) = self.exports.get(name.as_str())?;
+                return self.resolve_depth(value, kinds, depth + 1);
             }
             _ => {}
         }
@@ -271,10 +276,10 @@ impl<'m> Builder<'m> {
             policy,
             Edge::new(EdgeKind::HasPolicy, label, loc),
         );
-        if let (Some(i), Some(document)) = (self.principal_index(principal), document) {
-            if let Some(docs) = self.documents.get_mut(i) {
-                docs.push(document);
-            }
+        if let (Some(i), Some(document)) = (self.principal_index(principal), document)
+            && let Some(docs) = self.documents.get_mut(i)
+        {
+            docs.push(document);
         }
     }
 
@@ -301,13 +306,12 @@ impl<'m> Builder<'m> {
         };
         let policy = self.singleton(NodeKind::ManagedPolicy, &key, None, external);
         self.attach(principal, policy, None, Some(arn.loc));
-        if is_allow_all_managed(arn) {
-            if let Some(slot) = self
+        if is_allow_all_managed(arn)
+            && let Some(slot) = self
                 .principal_index(principal)
                 .and_then(|i| self.allow_all.get_mut(i))
-            {
-                slot.get_or_insert(arn.loc);
-            }
+        {
+            slot.get_or_insert(arn.loc);
         }
     }
 
@@ -687,6 +691,7 @@ impl<'m> Builder<'m> {
     fn caller_allows(&self, caller: usize, target: &Target<'_>) -> Option<Loc> {
         let documents = self.documents.get(caller)?;
         let files = self.files;
+        let exports = &self.exports;
         let with_render = documents.iter().map(move |(doc, file)| {
             let facts = files.get(file.0 as usize);
             let own_account = match facts.map(|f| &f.account) {
@@ -698,6 +703,7 @@ impl<'m> Builder<'m> {
                 Render {
                     own_account,
                     scope: facts.map_or(usize::MAX, |f| f.scope),
+                    exports,
                 },
             )
         });

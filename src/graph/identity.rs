@@ -5,6 +5,8 @@
 //! the second from the policies the scan knows (inline, standalone and customer managed
 //! policies, group policies of users, and the AWS managed policies that grant everything).
 
+use std::collections::HashMap;
+
 use crate::model::{Effect, Expr, Part, PolicyDocument, Statement, Symbol};
 use crate::source::Loc;
 
@@ -34,6 +36,9 @@ pub struct Render<'a> {
     /// What `${AWS::AccountId}` stands for in the policy's file.
     pub own_account: &'a str,
     pub scope: usize,
+    /// Exported values by export name, with the scope of the exporting file, so
+    /// `!ImportValue` can name a role of another stack.
+    pub exports: &'a HashMap<&'a str, (&'a Expr, usize)>,
 }
 
 /// Whether the documents allow `action` on `target`, and where. An explicit Deny without
@@ -81,14 +86,23 @@ fn covers_resource(statement: &Statement, target: &Target<'_>, render: &Render<'
 /// Whether one `Resource` value names the target. Symbols other than the account and
 /// partition are not guessed at: an unknown value does not match.
 fn names(value: &Expr, target: &Target<'_>, render: &Render<'_>) -> bool {
-    if let Some(Symbol::Attribute {
-        resource,
-        attribute,
-    }) = value.as_symbol()
-    {
-        return render.scope == target.scope
-            && resource == target.resource
-            && attribute.eq_ignore_ascii_case("arn");
+    let is_target_arn = |symbol: &Symbol, scope: usize| {
+        matches!(symbol, Symbol::Attribute { resource, attribute }
+            if scope == target.scope && resource == target.resource && attribute.eq_ignore_ascii_case("arn"))
+    };
+    match value.as_symbol() {
+        Some(Symbol::Import(name)) => {
+            return render
+                .exports
+                .get(name.as_str())
+                .is_some_and(|(exported, scope)| {
+                    exported
+                        .as_symbol()
+                        .is_some_and(|s| is_target_arn(s, *scope))
+                });
+        }
+        Some(symbol @ Symbol::Attribute { .. }) => return is_target_arn(symbol, render.scope),
+        _ => {}
     }
     let mut pattern = String::new();
     for part in &value.parts {

@@ -282,14 +282,14 @@ fn read_resource(entry: &Entry, cx: &CfnResolver<'_>, model: &mut Model) {
             read_sam_function(id, props, cx, model);
         }
         _ => {
-            if let Some((service, key)) = resource_policy_property(kind) {
-                if let Some(document) = policy(key, PolicyKind::Resource) {
-                    model.resource_policies.push(ResourcePolicy {
-                        resource: id,
-                        service,
-                        document,
-                    });
-                }
+            if let Some((service, key)) = resource_policy_property(kind)
+                && let Some(document) = policy(key, PolicyKind::Resource)
+            {
+                model.resource_policies.push(ResourcePolicy {
+                    resource: id,
+                    service,
+                    document,
+                });
             }
         }
     }

@@ -1,0 +1,167 @@
+//! Graph scenarios: each `fixtures/graph/<scenario>/` folder is checked and its edge list is
+//! snapshotted; focused assertions name the links each scenario exists to prove. The DOT output
+//! of every scenario must render with Graphviz (`dot`), which CI installs.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use iamlint::graph::export::{GraphFormat, View, write};
+use iamlint::graph::{CallerPermission, IamGraph};
+use iamlint::{Outcome, Settings, check};
+use petgraph::visit::EdgeRef;
+
+fn run(scenario: &str) -> Outcome {
+    let outcome = check(&Settings {
+        paths: vec![Path::new("fixtures/graph").join(scenario)],
+        ..Settings::default()
+    });
+    assert!(outcome.errors.is_empty(), "{:?}", outcome.errors);
+    outcome
+}
+
+/// One line per edge: `source (kind) -[kind label {conditions} caller]-> target (kind)`, sorted.
+fn edge_list(graph: &IamGraph) -> String {
+    let g = &graph.graph;
+    let mut lines: Vec<String> = g
+        .edge_references()
+        .map(|e| {
+            let (s, t, w) = (&g[e.source()], &g[e.target()], e.weight());
+            let caller = match &w.caller {
+                CallerPermission::NotNeeded => "",
+                CallerPermission::Allowed(_) => " caller:allowed",
+                CallerPermission::Missing => " caller:missing",
+                CallerPermission::Unknown => " caller:unknown",
+            };
+            format!(
+                "{} ({}) -[{} {}{}{}]-> {} ({})",
+                s.name,
+                s.kind.as_str(),
+                w.kind.as_str(),
+                w.label,
+                if w.conditions.is_empty() {
+                    String::new()
+                } else {
+                    format!(" {{{}}}", w.conditions.join(", "))
+                },
+                caller,
+                t.name,
+                t.kind.as_str()
+            )
+        })
+        .collect();
+    lines.sort();
+    lines.join("\n")
+}
+
+fn has_edge(list: &str, line: &str) -> bool {
+    list.lines().any(|l| l == line)
+}
+
+#[test]
+fn scenarios_snapshot_and_render() {
+    let mut scenarios: Vec<String> = std::fs::read_dir("fixtures/graph")
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    scenarios.sort();
+    assert!(!scenarios.is_empty());
+    for scenario in scenarios {
+        let outcome = run(&scenario);
+        insta::assert_snapshot!(format!("graph__{scenario}"), edge_list(&outcome.graph));
+        render_dot(&outcome);
+    }
+}
+
+fn render_dot(outcome: &Outcome) {
+    let view = View::new(&outcome.graph, &outcome.findings, None).unwrap();
+    let mut dot = Vec::new();
+    write(&view, GraphFormat::Dot, &outcome.sources, &mut dot).unwrap();
+    let child = Command::new("dot")
+        .arg("-Tsvg")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn();
+    let Ok(mut child) = child else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "Graphviz `dot` must be installed in CI"
+        );
+        eprintln!("Graphviz `dot` not installed; DOT rendering not checked");
+        return;
+    };
+    child.stdin.take().unwrap().write_all(&dot).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "dot rejected the output: {}\n{}",
+        String::from_utf8_lossy(&output.stderr),
+        String::from_utf8_lossy(&dot)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("<svg"));
+}
+
+#[test]
+fn cognito_pools_link_to_their_roles() {
+    let list = edge_list(&run("cognito").graph);
+    assert!(
+        has_edge(
+            &list,
+            "mobile (identity-pool) -[attached-to-pool unauthenticated]-> mobile-guest (role)"
+        ),
+        "{list}"
+    );
+    assert!(
+        has_edge(
+            &list,
+            "mobile (identity-pool) -[attached-to-pool authenticated]-> mobile-user (role)"
+        ),
+        "{list}"
+    );
+    assert!(
+        has_edge(
+            &list,
+            "mobile-users (user-pool) -[federates client]-> UserPoolClient (user-pool-client)"
+        ),
+        "{list}"
+    );
+    assert!(
+        has_edge(
+            &list,
+            "UserPoolClient (user-pool-client) -[federates cognito]-> mobile (identity-pool)"
+        ),
+        "{list}"
+    );
+    assert!(
+        has_edge(
+            &list,
+            "cognito-identity.amazonaws.com (identity-provider) -[can-assume sts:AssumeRoleWithWebIdentity {aud=${IdentityPool}, amr ForAnyValue:StringLike unauthenticated}]-> mobile-guest (role)"
+        ),
+        "{list}"
+    );
+}
+
+#[test]
+fn exports_link_stacks() {
+    let list = edge_list(&run("imports").graph);
+    // The managed policy reaches the role through `!ImportValue` of the role's name.
+    assert!(
+        has_edge(
+            &list,
+            "shared-ops (role) -[has-policy managed]-> ops-read (managed-policy)"
+        ),
+        "{list}"
+    );
+    // The user's group policy allows sts:AssumeRole on the imported ARN, and the role trusts its
+    // own account root: both halves hold.
+    assert!(
+        has_edge(
+            &list,
+            "operator (user) -[can-assume sts:AssumeRole caller:allowed]-> shared-ops (role)"
+        ),
+        "{list}"
+    );
+    assert!(!list.contains("intern (user) -[can-assume"), "{list}");
+}
