@@ -98,7 +98,7 @@ pub fn check(settings: &Settings) -> Outcome {
     let facts = file_facts(&documents);
     outcome.graph = graph::build(&model, &facts);
 
-    let mut findings = rules::run(&model, &outcome.graph, &settings.selection);
+    let mut findings = rules::run(&model, &outcome.graph, &facts, &settings.selection);
     for finding in &mut findings {
         finding.seal(&outcome.sources);
     }

@@ -12,9 +12,9 @@ mod xac;
 use rayon::prelude::*;
 
 use crate::finding::{Finding, Severity};
-use crate::graph::IamGraph;
-use crate::model::Model;
-use crate::source::Loc;
+use crate::graph::{AccountKey, FileFacts, IamGraph};
+use crate::model::{AccountRef, Model};
+use crate::source::{FileId, Loc};
 
 /// What every rule declares about itself.
 #[derive(Debug)]
@@ -69,7 +69,10 @@ pub(crate) use declare_rule;
 /// Every rule, sorted by code.
 pub static ALL_RULES: &[&dyn Rule] = &[
     &wif::web_identity_trust_without_audience::WebIdentityTrustWithoutAudience,
+    &xac::cross_account_trust_unscoped::CrossAccountTrustUnscoped,
     &xac::any_aws_principal_trust::AnyAwsPrincipalTrust,
+    &xac::public_resource_policy::PublicResourcePolicy,
+    &xac::service_principal_without_source::ServicePrincipalWithoutSource,
 ];
 
 /// Find a rule by code or name.
@@ -84,6 +87,7 @@ pub fn find_rule(selector: &str) -> Option<&'static dyn Rule> {
 pub struct RuleContext<'a> {
     pub model: &'a Model,
     pub graph: &'a IamGraph,
+    files: &'a [FileFacts],
     meta: &'static RuleMeta,
     severity: Severity,
     findings: Vec<Finding>,
@@ -97,6 +101,24 @@ impl<'a> RuleContext<'a> {
 
     pub fn report(&mut self, finding: Finding) {
         self.findings.push(finding);
+    }
+
+    /// The account a file belongs to (the unnamed own account when no account matches it).
+    pub fn account_of(&self, file: FileId) -> &AccountKey {
+        self.files
+            .get(file.0 as usize)
+            .map_or(&AccountKey::Unnamed, |f| &f.account)
+    }
+
+    /// Whether an account reference found in `file` names another account than the file's
+    /// own: a literal id that differs from the file's configured id. `${AWS::AccountId}` is
+    /// the own account; an unnamed own account is distinct from every literal id.
+    pub fn is_other_account(&self, account: &AccountRef, file: FileId) -> bool {
+        match (account, self.account_of(file)) {
+            (AccountRef::Id(id), AccountKey::Id(own)) => id != own,
+            (AccountRef::Id(_), AccountKey::Unnamed) => true,
+            _ => false,
+        }
     }
 
     /// The severity configured for the running rule (its default unless overridden).
@@ -142,7 +164,12 @@ impl Selection {
 }
 
 /// Run the selected rules over the model, in parallel. The result is not sorted.
-pub fn run(model: &Model, graph: &IamGraph, selection: &Selection) -> Vec<Finding> {
+pub fn run(
+    model: &Model,
+    graph: &IamGraph,
+    files: &[FileFacts],
+    selection: &Selection,
+) -> Vec<Finding> {
     ALL_RULES
         .par_iter()
         .filter(|rule| selection.enabled(rule.meta()))
@@ -151,6 +178,7 @@ pub fn run(model: &Model, graph: &IamGraph, selection: &Selection) -> Vec<Findin
             let mut cx = RuleContext {
                 model,
                 graph,
+                files,
                 meta,
                 severity: selection.severity(meta),
                 findings: Vec::new(),

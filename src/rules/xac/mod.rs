@@ -1,3 +1,6 @@
 //! XAC: cross-account and public access.
 
 pub mod any_aws_principal_trust;
+pub mod cross_account_trust_unscoped;
+pub mod public_resource_policy;
+pub mod service_principal_without_source;
