@@ -18,6 +18,7 @@ pub mod parse;
 pub mod report;
 pub mod rules;
 pub mod source;
+pub mod suppress;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -38,6 +39,8 @@ pub struct Settings {
     pub selection: Selection,
     pub load: LoadOptions,
     pub exclude: GlobSet,
+    /// Findings recorded here are hidden (`--baseline`).
+    pub baseline: Option<suppress::Baseline>,
 }
 
 /// What a run found.
@@ -46,6 +49,10 @@ pub struct Outcome {
     pub sources: SourceMap,
     /// Sorted by file, position, rule.
     pub findings: Vec<Finding>,
+    /// Findings hidden by a suppression with a reason, sorted likewise.
+    pub suppressed: Vec<Finding>,
+    /// How many findings the baseline hid.
+    pub baselined: usize,
     pub errors: Vec<InputError>,
     pub files_scanned: usize,
     pub files_skipped: usize,
@@ -102,8 +109,17 @@ pub fn check(settings: &Settings) -> Outcome {
     for finding in &mut findings {
         finding.seal(&outcome.sources);
     }
+    let applied = suppress::apply(findings, &model.suppressions, &outcome.sources);
+    let (mut findings, mut suppressed) = (applied.kept, applied.suppressed);
+    if let Some(baseline) = &settings.baseline {
+        let before = findings.len();
+        findings.retain(|f| !baseline.contains(f));
+        outcome.baselined = before - findings.len();
+    }
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    suppressed.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     outcome.findings = findings;
+    outcome.suppressed = suppressed;
     outcome
         .errors
         .sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));

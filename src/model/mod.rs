@@ -241,6 +241,26 @@ pub struct Export {
     pub value: Expr,
 }
 
+/// A suppression written in a template, for one rule.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Suppression {
+    pub file: FileId,
+    pub target: SuppressionTarget,
+    /// Code or name, as written.
+    pub rule: String,
+    pub reason: Option<String>,
+    pub loc: Loc,
+}
+
+/// What a suppression covers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SuppressionTarget {
+    /// Findings on one resource (CloudFormation `Metadata`, Terraform `"//"`).
+    Resource(String),
+    /// Findings on this 1-based line or the next one (a `# iamlint: ignore[…]` comment).
+    Line(usize),
+}
+
 /// One file's contribution, or the merge of all files.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Model {
@@ -256,6 +276,7 @@ pub struct Model {
     pub resource_policies: Vec<ResourcePolicy>,
     pub lambda_permissions: Vec<LambdaPermission>,
     pub exports: Vec<Export>,
+    pub suppressions: Vec<Suppression>,
 }
 
 impl Model {
@@ -273,6 +294,7 @@ impl Model {
             resource_policies,
             lambda_permissions,
             exports,
+            suppressions,
         } = other;
         self.principals.extend(principals);
         self.policies.extend(policies);
@@ -286,6 +308,7 @@ impl Model {
         self.resource_policies.extend(resource_policies);
         self.lambda_permissions.extend(lambda_permissions);
         self.exports.extend(exports);
+        self.suppressions.extend(suppressions);
     }
 
     /// Every policy document with the resource that holds it: trust policies, inline and

@@ -10,7 +10,7 @@ use crate::model::{
     CognitoProviderRef, Export, Expr, Flag, Format, IdentityPool, IdentityProvider, InlinePolicy,
     LambdaPermission, Model, PasswordPolicy, PolicyDocument, PolicyKind, PoolRoleAttachment,
     Principal, PrincipalType, ProviderKind, ResourceId, ResourcePolicy, ResourceService,
-    StandalonePolicy, UserPool, UserPoolClient,
+    StandalonePolicy, Suppression, SuppressionTarget, UserPool, UserPoolClient,
 };
 use crate::parse::{Entry, Node, ParseError};
 use crate::source::{FileId, Loc};
@@ -103,6 +103,7 @@ fn read_resource(entry: &Entry, cx: &CfnResolver<'_>, model: &mut Model) {
         kind: kind.to_owned(),
         loc: Loc::new(cx.file, entry.key_span),
     };
+    read_suppressions(&id, entry.value.get("Metadata"), model);
     let empty = Node::scalar("", false, entry.value.span);
     let props = entry.value.get("Properties").unwrap_or(&empty);
     let get = |key: &str| props.get(key);
@@ -292,6 +293,35 @@ fn read_resource(entry: &Entry, cx: &CfnResolver<'_>, model: &mut Model) {
                 });
             }
         }
+    }
+}
+
+/// `Metadata: {iamlint: {ignore: [{rule: XAC001, reason: …}]}}` on a resource.
+fn read_suppressions(id: &ResourceId, metadata: Option<&Node>, model: &mut Model) {
+    let entries = metadata
+        .and_then(|m| m.get("iamlint"))
+        .and_then(|m| m.get("ignore"))
+        .map(Node::items)
+        .unwrap_or_default();
+    for entry in entries {
+        let rule = entry
+            .get("rule")
+            .or(Some(entry).filter(|e| e.as_str().is_some()));
+        let Some(rule) = rule.and_then(Node::as_str) else {
+            continue;
+        };
+        model.suppressions.push(Suppression {
+            file: id.file,
+            target: SuppressionTarget::Resource(id.name.clone()),
+            rule: rule.to_owned(),
+            reason: entry
+                .get("reason")
+                .and_then(Node::as_str)
+                .map(str::trim)
+                .filter(|r| !r.is_empty())
+                .map(str::to_owned),
+            loc: Loc::new(id.file, entry.span),
+        });
     }
 }
 

@@ -6,6 +6,7 @@
 //! module whose references cross files, so they are normalized together.
 
 pub mod cfn;
+mod comments;
 pub mod intrinsics;
 pub mod policy;
 pub mod terraform;
@@ -38,6 +39,12 @@ pub fn normalize_all(documents: &[(FileId, Document)]) -> (Model, Vec<InputError
             let result = match document.format {
                 Format::TerraformPlan => terraform::normalize_plan(*id, document),
                 _ => cfn::normalize(*id, &document.root)
+                    .map(|mut model| {
+                        model
+                            .suppressions
+                            .extend(comments::suppressions(*id, &document.source));
+                        model
+                    })
                     .map_err(|e| vec![InputError::from_parse(&document.source, e)]),
             };
             match result {

@@ -28,6 +28,10 @@ struct Summary {
     files_skipped: usize,
     findings: usize,
     errors: usize,
+    /// Findings hidden by suppressions with a reason.
+    suppressed: usize,
+    /// Findings hidden by `--baseline`.
+    baselined: usize,
     by_severity: BySeverity,
 }
 
@@ -90,6 +94,8 @@ pub fn write(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
             files_skipped: outcome.files_skipped,
             findings: outcome.findings.len(),
             errors: outcome.errors.len(),
+            suppressed: outcome.suppressed.len(),
+            baselined: outcome.baselined,
             by_severity,
         },
         findings: outcome

@@ -6,6 +6,7 @@
 //! `rules/<CODE>.md` is compiled into the binary for `iamlint explain`.
 
 pub mod shared;
+mod sup;
 mod wif;
 mod xac;
 
@@ -68,6 +69,7 @@ pub(crate) use declare_rule;
 
 /// Every rule, sorted by code.
 pub static ALL_RULES: &[&dyn Rule] = &[
+    &sup::suppression_without_reason::SuppressionWithoutReason,
     &wif::web_identity_trust_without_audience::WebIdentityTrustWithoutAudience,
     &xac::cross_account_trust_unscoped::CrossAccountTrustUnscoped,
     &xac::any_aws_principal_trust::AnyAwsPrincipalTrust,

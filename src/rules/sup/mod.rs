@@ -1,0 +1,3 @@
+//! SUP: the suppressions themselves.
+
+pub mod suppression_without_reason;
