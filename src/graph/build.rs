@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use petgraph::graph::NodeIndex;
 
-use super::identity::{Render, Target, allows, is_allow_all_managed};
+use super::identity::{Render, Target, admin_reason, allows, is_allow_all_managed};
 use super::{AccountKey, CallerPermission, Edge, EdgeKind, IamGraph, ModelRef, Node, NodeKind};
 use crate::model::federation::{Federated, classify_federated};
 use crate::model::{
@@ -41,6 +41,7 @@ pub fn build(model: &Model, files: &[FileFacts]) -> IamGraph {
         singletons: HashMap::new(),
         documents: vec![Vec::new(); model.principals.len()],
         allow_all: vec![None; model.principals.len()],
+        managed_names: vec![Vec::new(); model.principals.len()],
         principals_by_account: HashMap::new(),
         exports: HashMap::new(),
         scanned: files.iter().map(|f| f.account.clone()).collect(),
@@ -56,6 +57,9 @@ pub fn build(model: &Model, files: &[FileFacts]) -> IamGraph {
     builder.add_memberships();
     builder.add_providers_and_pools();
     builder.add_trust_edges();
+    builder.graph.admin = (0..model.principals.len())
+        .map(|i| builder.admin(i))
+        .collect();
     builder.graph
 }
 
@@ -73,6 +77,8 @@ struct Builder<'m> {
     documents: Vec<Vec<(&'m PolicyDocument, FileId)>>,
     /// Per principal: an attached AWS managed policy that allows everything.
     allow_all: Vec<Option<Loc>>,
+    /// Per principal: the AWS managed policies attached (by name), with where.
+    managed_names: Vec<Vec<(String, Loc)>>,
     /// Export name → exported value and the exporting file's scope.
     exports: HashMap<&'m str, (&'m Expr, usize)>,
     /// Roles and users of each account, for trust to an account root.
@@ -295,11 +301,14 @@ impl<'m> Builder<'m> {
             self.attach(principal, policy, document, Some(arn.loc));
             return;
         }
-        let name = arn
-            .as_literal()
-            .and_then(|a| a.rsplit_once(":policy/"))
-            .filter(|(prefix, _)| prefix.ends_with(":iam::aws"))
-            .map(|(_, name)| name.rsplit('/').next().unwrap_or(name).to_owned());
+        let name = arn.aws_managed_policy_name();
+        if let (Some(name), Some(slot)) = (
+            &name,
+            self.principal_index(principal)
+                .and_then(|i| self.managed_names.get_mut(i)),
+        ) {
+            slot.push((name.clone(), arn.loc));
+        }
         let (key, external) = match name {
             Some(name) => (name, false),
             None => (arn.display(), true),
@@ -637,7 +646,7 @@ impl<'m> Builder<'m> {
             AccountRef::Unknown => None,
         };
         let target = Target {
-            arn: role_arn(target_principal, &target_facts.account),
+            arn: principal_arn(target_principal, &target_facts.account),
             resource: &target_principal.resource.name,
             scope: target_facts.scope,
         };
@@ -687,28 +696,58 @@ impl<'m> Builder<'m> {
         }
     }
 
-    /// Whether principal `caller`'s own policies allow `sts:AssumeRole` on `target`.
-    fn caller_allows(&self, caller: usize, target: &Target<'_>) -> Option<Loc> {
-        let documents = self.documents.get(caller)?;
+    /// Why principal `index` is admin-equivalent, from its own policies.
+    fn admin(&self, index: usize) -> Option<super::AdminReason> {
+        let principal = self.model.principals.get(index)?;
+        if principal.kind == PrincipalType::Group {
+            return None;
+        }
+        let facts = self.facts(principal.resource.file);
+        let target = Target {
+            arn: principal_arn(principal, &facts.account),
+            resource: &principal.resource.name,
+            scope: facts.scope,
+        };
+        admin_reason(
+            self.rendered_documents(index),
+            self.managed_names.get(index).map_or(&[], Vec::as_slice),
+            &target,
+            principal.kind == PrincipalType::User,
+        )
+    }
+
+    /// A principal's identity policy documents, each with how its symbols read.
+    fn rendered_documents(
+        &self,
+        principal: usize,
+    ) -> impl Iterator<Item = (&'m PolicyDocument, Render<'_>)> + Clone + '_ {
         let files = self.files;
         let exports = &self.exports;
-        let with_render = documents.iter().map(move |(doc, file)| {
-            let facts = files.get(file.0 as usize);
-            let own_account = match facts.map(|f| &f.account) {
-                Some(AccountKey::Id(id)) => id.as_str(),
-                _ => OWN_PLACEHOLDER,
-            };
-            (
-                *doc,
-                Render {
-                    own_account,
-                    scope: facts.map_or(usize::MAX, |f| f.scope),
-                    exports,
-                },
-            )
-        });
+        self.documents
+            .get(principal)
+            .into_iter()
+            .flatten()
+            .map(move |(doc, file)| {
+                let facts = files.get(file.0 as usize);
+                let own_account = match facts.map(|f| &f.account) {
+                    Some(AccountKey::Id(id)) => id.as_str(),
+                    _ => OWN_PLACEHOLDER,
+                };
+                (
+                    *doc,
+                    Render {
+                        own_account,
+                        scope: facts.map_or(usize::MAX, |f| f.scope),
+                        exports,
+                    },
+                )
+            })
+    }
+
+    /// Whether principal `caller`'s own policies allow `sts:AssumeRole` on `target`.
+    fn caller_allows(&self, caller: usize, target: &Target<'_>) -> Option<Loc> {
         allows(
-            with_render,
+            self.rendered_documents(caller),
             self.allow_all.get(caller).copied().flatten(),
             ASSUME_ROLE,
             target,
@@ -716,18 +755,24 @@ impl<'m> Builder<'m> {
     }
 }
 
-/// The role's ARN as policies would write it; the logical id stands in for a generated name.
-fn role_arn(role: &crate::model::Principal, account: &AccountKey) -> String {
+/// The principal's ARN as policies would write it; the logical id stands in for a generated
+/// name.
+fn principal_arn(principal: &crate::model::Principal, account: &AccountKey) -> String {
     let account = match account {
         AccountKey::Id(id) => id.as_str(),
         AccountKey::Unnamed => OWN_PLACEHOLDER,
     };
-    let name = role
+    let kind = match principal.kind {
+        PrincipalType::Role => "role",
+        PrincipalType::User => "user",
+        PrincipalType::Group => "group",
+    };
+    let name = principal
         .name
         .as_ref()
         .and_then(Expr::as_literal)
-        .unwrap_or(&role.resource.name);
-    format!("arn:aws:iam::{account}:role/{name}")
+        .unwrap_or(&principal.resource.name);
+    format!("arn:aws:iam::{account}:{kind}/{name}")
 }
 
 /// `StringEquals sts:ExternalId [x]` → `ExternalId=x`; other operators are named.

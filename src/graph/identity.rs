@@ -20,6 +20,84 @@ pub struct Target<'a> {
     pub scope: usize,
 }
 
+/// Why a principal is admin-equivalent (iam-reference §6.3), and the policy that makes it so.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AdminReason {
+    pub why: String,
+    pub loc: Loc,
+}
+
+/// AWS managed policies that make their holder admin-equivalent: everything, or IAM write
+/// on everything (which grants the rest).
+const ADMIN_MANAGED: &[&str] = &["AdministratorAccess", "IAMFullAccess"];
+
+/// Admin-equivalence from what the scan knows of a principal's policies: an attached admin
+/// managed policy, an unconditional `*` (or `NotAction`) on `*`, or the IAM permissions to
+/// give itself any policy (put or attach a policy on itself, or create a role and do so there).
+pub fn admin_reason<'d>(
+    documents: impl Iterator<Item = (&'d PolicyDocument, Render<'d>)> + Clone,
+    managed: &[(String, Loc)],
+    self_target: &Target<'_>,
+    is_user: bool,
+) -> Option<AdminReason> {
+    if let Some((name, loc)) = managed
+        .iter()
+        .find(|(name, _)| ADMIN_MANAGED.contains(&name.as_str()))
+    {
+        return Some(AdminReason {
+            why: format!("the AWS managed policy `{name}` is attached"),
+            loc: *loc,
+        });
+    }
+    let everything = documents.clone().find_map(|(doc, _)| {
+        doc.statements.iter().find(|s| {
+            s.is_allow()
+                && s.conditions.items.is_empty()
+                && !s.conditions.opaque
+                && (s.not_action.is_some()
+                    || s.action
+                        .iter()
+                        .flatten()
+                        .any(|a| matches!(a.as_literal(), Some("*" | "*:*"))))
+                && s.resource.iter().flatten().any(|r| r.is_literal("*"))
+        })
+    });
+    if let Some(statement) = everything {
+        return Some(AdminReason {
+            why: "a policy allows every action on every resource".to_owned(),
+            loc: statement.loc,
+        });
+    }
+    let (put, attach) = if is_user {
+        ("iam:PutUserPolicy", "iam:AttachUserPolicy")
+    } else {
+        ("iam:PutRolePolicy", "iam:AttachRolePolicy")
+    };
+    for action in [put, attach] {
+        if let Some(loc) = allows(documents.clone(), None, action, self_target) {
+            return Some(AdminReason {
+                why: format!(
+                    "its policy allows `{action}` on itself, so it can grant itself anything"
+                ),
+                loc,
+            });
+        }
+    }
+    let any_role = Target {
+        arn: "arn:aws:iam::*:role/*".to_owned(),
+        resource: "",
+        scope: usize::MAX,
+    };
+    let create = allows(documents.clone(), None, "iam:CreateRole", &any_role)?;
+    allows(documents.clone(), None, "iam:AttachRolePolicy", &any_role)
+        .or_else(|| allows(documents, None, "iam:PutRolePolicy", &any_role))?;
+    Some(AdminReason {
+        why: "its policy allows `iam:CreateRole` and attaching or putting policies on the new role"
+            .to_owned(),
+        loc: create,
+    })
+}
+
 /// AWS managed policies that allow `sts:AssumeRole` on every resource.
 const ALLOW_ALL_MANAGED: &[&str] = &["AdministratorAccess", "PowerUserAccess"];
 

@@ -12,6 +12,7 @@ pub mod export;
 mod identity;
 
 pub use build::{FileFacts, build};
+pub use identity::AdminReason;
 
 use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
@@ -175,11 +176,21 @@ pub struct IamGraph {
     /// Node of each model principal, by index into `Model::principals`.
     pub principal_nodes: Vec<NodeIndex>,
     pub identity_pool_nodes: Vec<NodeIndex>,
+    /// Per model principal: why it is admin-equivalent, if it is.
+    pub admin: Vec<Option<AdminReason>>,
 }
 
 impl IamGraph {
     pub fn node(&self, index: NodeIndex) -> &Node {
         &self.graph[index]
+    }
+
+    /// Why the principal behind `node` is admin-equivalent, if it is.
+    pub fn admin_reason(&self, node: NodeIndex) -> Option<&AdminReason> {
+        match self.graph[node].model {
+            ModelRef::Principal(i) => self.admin.get(i)?.as_ref(),
+            _ => None,
+        }
     }
 
     pub fn edge(&self, index: EdgeIndex) -> &Edge {

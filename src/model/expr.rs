@@ -188,6 +188,16 @@ impl Expr {
         Some(rest.join(":"))
     }
 
+    /// The name of an AWS managed policy ARN (`arn:<partition>:iam::aws:policy/[path/]Name`),
+    /// whatever the partition is written as.
+    pub fn aws_managed_policy_name(&self) -> Option<String> {
+        let fields = self.split(':');
+        let is_aws = matches!(fields.get(4).map(Vec::as_slice), Some([Part::Lit(a)]) if a == "aws");
+        let resource = self.arn_resource()?;
+        let path = resource.strip_prefix("policy/")?;
+        (is_aws && !path.contains("${")).then(|| path.rsplit('/').next().unwrap_or(path).to_owned())
+    }
+
     /// A principal that stands for the whole account: a bare id or `…:root`.
     pub fn is_account_principal(&self) -> bool {
         if matches!(self.account(), AccountRef::Id(_) | AccountRef::Own)
@@ -275,6 +285,32 @@ mod tests {
         assert_eq!(
             e.display(),
             "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"
+        );
+    }
+
+    #[test]
+    fn aws_managed_policy_names() {
+        let sub = Expr {
+            parts: vec![
+                Part::Lit("arn:".into()),
+                Part::Sym(Symbol::Partition),
+                Part::Lit(":iam::aws:policy/service-role/AWSLambdaRole".into()),
+            ],
+            loc: Loc::default(),
+        };
+        assert_eq!(
+            sub.aws_managed_policy_name().as_deref(),
+            Some("AWSLambdaRole")
+        );
+        assert_eq!(
+            lit("arn:aws:iam::aws:policy/AdministratorAccess")
+                .aws_managed_policy_name()
+                .as_deref(),
+            Some("AdministratorAccess")
+        );
+        assert_eq!(
+            lit("arn:aws:iam::123456789012:policy/Mine").aws_managed_policy_name(),
+            None
         );
     }
 

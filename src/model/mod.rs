@@ -138,6 +138,17 @@ pub struct Flag {
     pub loc: Loc,
 }
 
+/// `Option<Flag>` read as a boolean that defaults to false.
+pub trait ModelFlagExt {
+    fn is_true(&self) -> bool;
+}
+
+impl ModelFlagExt for Option<Flag> {
+    fn is_true(&self) -> bool {
+        self.is_some_and(|f| f.value)
+    }
+}
+
 /// A user pool client an identity pool accepts tokens from.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CognitoProviderRef {

@@ -5,6 +5,7 @@
 //! rule is one file declaring its metadata with [`declare_rule!`]; its documentation page
 //! `rules/<CODE>.md` is compiled into the binary for `iamlint explain`.
 
+mod esc;
 pub mod shared;
 mod sup;
 mod wif;
@@ -69,6 +70,7 @@ pub(crate) use declare_rule;
 
 /// Every rule, sorted by code.
 pub static ALL_RULES: &[&dyn Rule] = &[
+    &esc::external_path_to_admin::ExternalPathToAdmin,
     &sup::suppression_without_reason::SuppressionWithoutReason,
     &wif::web_identity_trust_without_audience::WebIdentityTrustWithoutAudience,
     &xac::cross_account_trust_unscoped::CrossAccountTrustUnscoped,

@@ -1,0 +1,133 @@
+use std::collections::{HashMap, VecDeque};
+
+use petgraph::graph::{EdgeIndex, NodeIndex};
+
+use crate::graph::{EdgeKind, IamGraph, NodeKind};
+use crate::model::ModelFlagExt as _;
+use crate::rules::{Rule, RuleContext, RuleMeta, declare_rule};
+
+declare_rule! {
+    /// An identity from outside the account reaches an admin-equivalent principal.
+    pub ExternalPathToAdmin {
+        code: "ESC002",
+        name: "external-path-to-admin",
+        severity: Critical,
+        summary: "an outside identity can reach an admin-equivalent principal through assume-role steps",
+    }
+}
+
+/// Where outside identities enter the graph: other accounts, `*`, web-identity and SAML
+/// issuers, and identity pools that hand roles to unauthenticated guests.
+fn is_outside(graph: &IamGraph, node: NodeIndex, model: &crate::model::Model) -> bool {
+    let n = graph.node(node);
+    match n.kind {
+        NodeKind::IdentityProvider | NodeKind::ExternalPrincipal => true,
+        NodeKind::Account => n.external,
+        NodeKind::IdentityPool => match n.model {
+            crate::graph::ModelRef::IdentityPool(i) => model
+                .identity_pools
+                .get(i)
+                .is_some_and(|p| p.allow_unauthenticated.is_true()),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// Steps an identity can take towards a principal: a traversable `can-assume`, or a pool
+/// handing its guests a role.
+fn steps_into(
+    graph: &IamGraph,
+    node: NodeIndex,
+) -> impl Iterator<Item = (EdgeIndex, NodeIndex)> + '_ {
+    let assume = graph
+        .incoming(node, EdgeKind::CanAssume)
+        .filter(|(_, _, e)| e.is_traversable());
+    let guests = graph
+        .incoming(node, EdgeKind::AttachedToPool)
+        .filter(|(_, _, e)| e.label == "unauthenticated");
+    // Guests first: when both reach a role in one step, the pool tells the better story.
+    guests.chain(assume).map(|(edge, source, _)| (edge, source))
+}
+
+impl Rule for ExternalPathToAdmin {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, cx: &mut RuleContext<'_>) {
+        let graph = cx.graph;
+        for (i, &target) in graph.principal_nodes.iter().enumerate() {
+            let Some(reason) = graph.admin.get(i).and_then(Option::as_ref) else {
+                continue;
+            };
+            // Breadth-first backwards from the admin: the first outside node reached has the
+            // shortest path. `next` maps a node to the edge it takes towards the admin.
+            let mut next: HashMap<NodeIndex, (EdgeIndex, NodeIndex)> = HashMap::new();
+            let mut queue = VecDeque::from([target]);
+            let mut entry = None;
+            while let Some(node) = queue.pop_front() {
+                if node != target && is_outside(graph, node, cx.model) {
+                    entry = Some(node);
+                    break;
+                }
+                for (edge, source) in steps_into(graph, node) {
+                    if source != target && !next.contains_key(&source) {
+                        next.insert(source, (edge, node));
+                        queue.push_back(source);
+                    }
+                }
+            }
+            let Some(start) = entry else {
+                continue;
+            };
+            let mut path = vec![describe(graph, start)];
+            let mut edges = Vec::new();
+            let mut node = start;
+            while let Some(&(edge, towards)) = next.get(&node) {
+                edges.push(edge);
+                path.push(format!(
+                    "{} via {}",
+                    describe(graph, towards),
+                    graph.edge(edge).label
+                ));
+                node = towards;
+                if node == target {
+                    break;
+                }
+            }
+            let Some(first_loc) = edges.first().and_then(|e| graph.edge(*e).loc) else {
+                continue;
+            };
+            let admin = graph.node(target);
+            let mut finding = cx
+                .finding(
+                    first_loc,
+                    admin.resource.as_deref().unwrap_or(&admin.name),
+                    format!(
+                        "`{}` from outside the account can reach admin-equivalent {} `{}` in {} step{}; it is admin because {}",
+                        graph.node(start).name,
+                        admin.kind.as_str(),
+                        admin.name,
+                        edges.len(),
+                        if edges.len() == 1 { "" } else { "s" },
+                        reason.why
+                    ),
+                )
+                .with_help("break the chain: scope the trust policy where the outside identity enters (pin audience and subject, name roles, add conditions), or take admin rights off the target")
+                .with_path(path);
+            for edge in edges.iter().skip(1) {
+                if let Some(loc) = graph.edge(*edge).loc {
+                    finding = finding.with_related(loc, "next step of the path");
+                }
+            }
+            finding = finding.with_related(reason.loc, "what makes the target admin-equivalent");
+            cx.report(finding);
+        }
+    }
+}
+
+fn describe(graph: &IamGraph, node: NodeIndex) -> String {
+    let n = graph.node(node);
+    format!("{} ({})", n.name, n.kind.as_str())
+}
