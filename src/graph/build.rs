@@ -152,7 +152,11 @@ impl<'m> Builder<'m> {
         for (i, principal) in model.principals.iter().enumerate() {
             let facts = self.facts(principal.resource.file);
             let kind = principal_kind(principal.kind);
-            let literal_name = principal.name.as_ref().and_then(Expr::as_literal);
+            let literal_name = principal
+                .name
+                .as_ref()
+                .and_then(Expr::as_literal)
+                .filter(|n| !n.is_empty());
             let index = self.add_node(Node {
                 kind,
                 name: literal_name.unwrap_or(&principal.resource.name).to_owned(),

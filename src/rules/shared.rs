@@ -22,5 +22,6 @@ pub fn principal_label(principal: &Principal) -> String {
         .name
         .as_ref()
         .and_then(Expr::as_literal)
+        .filter(|name| !name.is_empty())
         .map_or_else(|| principal.resource.name.clone(), str::to_owned)
 }
