@@ -96,15 +96,14 @@ impl<'d> Plan<'d> {
             .get("resource_changes")
             .and_then(Node::as_seq)
             .unwrap_or_default();
-        let trees: Vec<&Node> = [
-            root.get("planned_values"),
-            root.get("values"),
-            root.get("prior_state").and_then(|s| s.get("values")),
-        ]
-        .into_iter()
-        .flatten()
-        .filter_map(|values| values.get("root_module"))
-        .collect();
+        let module_root = |values: Option<&'d Node>| values.and_then(|v| v.get("root_module"));
+        // What the plan makes (or the state holds); `prior_state` is what exists before the
+        // change, read only for data sources.
+        let planned = [
+            module_root(root.get("planned_values")),
+            module_root(root.get("values")),
+        ];
+        let prior = module_root(root.get("prior_state").and_then(|s| s.get("values")));
 
         for change in changes.iter().filter(|c| is_data(c)) {
             let after = change.get("change");
@@ -112,7 +111,7 @@ impl<'d> Plan<'d> {
                 plan.add_document(change, values, after.and_then(|c| c.get("after_unknown")));
             }
         }
-        for tree in &trees {
+        for tree in planned.iter().chain([&prior]).flatten() {
             walk_modules(tree, 0, &mut |resource| {
                 if let Some(values) = resource
                     .get("values")
@@ -146,8 +145,7 @@ impl<'d> Plan<'d> {
                 plan.instances.push(instance);
             }
         }
-        // `prior_state` is what exists before the change: not read for managed resources.
-        for tree in trees.iter().take(2) {
+        for tree in planned.iter().flatten() {
             walk_modules(tree, 0, &mut |resource| {
                 if is_data(resource) {
                     return;
