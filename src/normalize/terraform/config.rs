@@ -23,11 +23,19 @@ use crate::normalize::policy::{Resolve, read_policy};
 use crate::parse::{Node, Value};
 use crate::source::{FileId, Loc, Span};
 
-/// Longest chain of references followed (`local.a` → `local.b` → …); a cycle ends here.
-const MAX_REFERENCE_DEPTH: usize = 32;
+/// Deepest evaluation: references followed (`local.a` → `local.b` → …, so a cycle ends here),
+/// lists and expressions entered. Keeps the recursion far from the stack's limit whatever the
+/// module holds.
+const MAX_DEPTH: usize = 64;
 /// References followed per module, all chains together: lists of locals that reference lists of
 /// locals would otherwise grow exponentially.
-const REFERENCE_BUDGET: usize = 100_000;
+const REFERENCE_BUDGET: usize = 10_000;
+/// Values copied out of variables and locals per module: one big list used by many resources
+/// must not multiply into an unbounded amount of work.
+const VALUE_BUDGET: usize = 1_000_000;
+/// Policy documents built from data sources per module. Each may include others
+/// (`source_policy_documents`), so without a bound a few blocks could make exponential work.
+const DOCUMENT_BUDGET: usize = 2_000;
 
 /// The `*.tf.json` files of one folder, read together so references cross files.
 pub fn normalize_module(files: &[(FileId, &Document)]) -> (Model, Vec<InputError>) {
@@ -68,7 +76,9 @@ struct Module<'d> {
     /// `data "aws_iam_policy_document"` bodies by name.
     documents: HashMap<&'d str, (FileId, &'d Node)>,
     resources: Vec<Labelled<'d>>,
-    budget: Cell<usize>,
+    references_left: Cell<usize>,
+    values_left: Cell<usize>,
+    documents_left: Cell<usize>,
 }
 
 impl<'d> Module<'d> {
@@ -79,7 +89,9 @@ impl<'d> Module<'d> {
             locals: HashMap::new(),
             documents: HashMap::new(),
             resources: Vec::new(),
-            budget: Cell::new(REFERENCE_BUDGET),
+            references_left: Cell::new(REFERENCE_BUDGET),
+            values_left: Cell::new(VALUE_BUDGET),
+            documents_left: Cell::new(DOCUMENT_BUDGET),
         };
         for &(file, document) in files {
             module.sources.insert(file, &document.source.text);
@@ -147,13 +159,13 @@ impl<'d> Module<'d> {
             depth: 0,
         }
     }
+}
 
-    /// Take one reference from the budget; `false` once it is spent.
-    fn spend(&self) -> bool {
-        let left = self.budget.get();
-        self.budget.set(left.saturating_sub(1));
-        left > 0
-    }
+/// Take one from a budget; `false` once it is spent.
+fn spend(left: &Cell<usize>) -> bool {
+    let before = left.get();
+    left.set(before.saturating_sub(1));
+    before > 0
 }
 
 fn is_empty_array(node: &Node) -> bool {
@@ -185,13 +197,20 @@ struct Scope<'m, 'd> {
 }
 
 impl<'m, 'd> Scope<'m, 'd> {
+    /// The scope one level of evaluation deeper.
+    fn deeper(&self) -> Option<Scope<'m, 'd>> {
+        (self.depth < MAX_DEPTH).then_some(Scope {
+            depth: self.depth + 1,
+            ..*self
+        })
+    }
+
     /// The scope for a node found by following a reference.
     fn follow(&self, file: FileId) -> Option<Scope<'m, 'd>> {
-        (self.depth < MAX_REFERENCE_DEPTH && self.module.spend()).then_some(Scope {
-            module: self.module,
-            file,
-            depth: self.depth + 1,
-        })
+        let deeper = self
+            .deeper()
+            .filter(|_| spend(&self.module.references_left))?;
+        Some(Scope { file, ..deeper })
     }
 
     fn source(&self) -> &'d str {
@@ -238,24 +257,28 @@ impl<'m, 'd> Scope<'m, 'd> {
     /// Every value an expression may have. Depth is bounded by hcl-edit's nesting limit.
     fn expression(&self, expr: &Expression, loc: Loc) -> Vec<Expr> {
         let literal = |text: String| vec![Expr::literal(text, loc)];
+        let Some(inner) = self.deeper() else {
+            return vec![unknown(&source_text(expr), loc)];
+        };
         match expr {
             Expression::Null(_) => Vec::new(),
             Expression::Bool(b) => literal(b.value().to_string()),
             Expression::Number(n) => literal(n.value().to_string()),
             Expression::String(s) => literal(s.value().clone()),
-            Expression::StringTemplate(t) => vec![self.concatenation(t, loc)],
-            Expression::HeredocTemplate(h) => vec![self.concatenation(&h.template, loc)],
-            Expression::Array(items) => {
-                items.iter().flat_map(|i| self.expression(i, loc)).collect()
-            }
-            Expression::Parenthesis(p) => self.expression(p.inner(), loc),
+            Expression::StringTemplate(t) => vec![inner.concatenation(t, loc)],
+            Expression::HeredocTemplate(h) => vec![inner.concatenation(&h.template, loc)],
+            Expression::Array(items) => items
+                .iter()
+                .flat_map(|i| inner.expression(i, loc))
+                .collect(),
+            Expression::Parenthesis(p) => inner.expression(p.inner(), loc),
             Expression::Conditional(c) => {
-                let mut values = self.expression(&c.true_expr, loc);
-                values.extend(self.expression(&c.false_expr, loc));
+                let mut values = inner.expression(&c.true_expr, loc);
+                values.extend(inner.expression(&c.false_expr, loc));
                 values
             }
             _ => match Reference::of(expr) {
-                Some(reference) => self.reference(&reference, loc),
+                Some(reference) => inner.reference(&reference, loc),
                 None => vec![unknown(&source_text(expr), loc)],
             },
         }
@@ -265,29 +288,40 @@ impl<'m, 'd> Scope<'m, 'd> {
     /// `loc`, where they are used.
     fn reference(&self, reference: &Reference, loc: Loc) -> Vec<Expr> {
         let rest = reference.steps.get(1..).unwrap_or_default();
-        let found = match (reference.root.as_str(), reference.name()) {
+        let target = match (reference.root.as_str(), reference.name()) {
             ("var", Some(name)) => match self.module.variables.get(name) {
-                Some(Some((file, default))) if !default.is_null() => {
-                    navigate(default, rest).map(|node| Literal { file: *file }.values(node))
-                }
+                Some(Some((file, default))) if !default.is_null() => Some((*file, *default, true)),
                 _ => None,
             },
-            ("local", Some(name)) => match self.module.locals.get(name) {
-                Some(&(file, node)) => match (self.follow(file), navigate(node, rest)) {
-                    (Some(scope), Some(node)) => Some(scope.values(node)),
-                    _ => Some(vec![unknown(&reference.text, loc)]),
-                },
-                None => None,
-            },
+            ("local", Some(name)) => self
+                .module
+                .locals
+                .get(name)
+                .map(|&(file, node)| (file, node, false)),
             _ => None,
         };
-        match found {
-            Some(values) => values
-                .into_iter()
-                .map(|value| Expr { loc, ..value })
-                .collect(),
-            None => vec![Expr::symbol(reference.symbol(), loc)],
-        }
+        let Some((file, node, literal)) = target else {
+            return vec![Expr::symbol(reference.symbol(), loc)];
+        };
+        let values_left = &self.module.values_left;
+        let followed = self
+            .follow(file)
+            .filter(|_| values_left.get() > 0)
+            .zip(navigate(node, rest));
+        let Some((scope, node)) = followed else {
+            return vec![unknown(&reference.text, loc)];
+        };
+        // A variable's default is a value, not an expression: no templates in it.
+        let values = if literal {
+            Literal { file }.values(node)
+        } else {
+            scope.values(node)
+        };
+        values_left.set(values_left.get().saturating_sub(values.len()));
+        values
+            .into_iter()
+            .map(|value| Expr { loc, ..value })
+            .collect()
     }
 
     /// The policy document an attribute holds, `None` when it is unset.
@@ -420,7 +454,9 @@ impl<'m, 'd> Scope<'m, 'd> {
     /// override documents. `None` when the module has no such block.
     fn data_document(&self, name: &str, kind: PolicyKind) -> Option<PolicyDocument> {
         let &(file, body) = self.module.documents.get(name)?;
-        let scope = self.follow(file)?;
+        let scope = self
+            .follow(file)
+            .filter(|_| spend(&self.module.documents_left))?;
         let own = read_policy(&document_tree(body, &scope), kind, &scope);
         let documents = |lists: &str, single: &str| -> Vec<PolicyDocument> {
             let listed = body.get(lists).filter(|n| !n.is_null());
@@ -453,7 +489,10 @@ impl Resolve for Scope<'_, '_> {
             Value::Scalar { text, quoted: true } => self.template(text, loc),
             Value::Scalar { .. } if node.is_null() => Vec::new(),
             Value::Scalar { text, .. } => vec![Expr::literal(&**text, loc)],
-            Value::Seq(items) => items.iter().flat_map(|i| self.values(i)).collect(),
+            Value::Seq(items) => match self.deeper() {
+                Some(inner) => items.iter().flat_map(|i| inner.values(i)).collect(),
+                None => vec![unknown("a list nested too deeply", loc)],
+            },
             Value::Map(_) => vec![unknown("an object", loc)],
         }
     }

@@ -469,3 +469,26 @@ fn state_values_and_unsupported_versions() {
     );
     assert!(normalize_plan(FileId(0), &future).is_err());
 }
+
+#[test]
+fn deep_and_wide_locals_stay_bounded() {
+    // 40 locals, each a list nested 190 deep holding a reference to the next: the evaluation
+    // stops at its depth limit instead of exhausting a worker thread's stack.
+    let locals: Vec<String> = (0..40)
+        .map(|i| {
+            let inner = format!("\"${{local.l{}}}\"", i + 1);
+            format!("\"l{i}\": {}{inner}{}", "[".repeat(190), "]".repeat(190))
+        })
+        .collect();
+    let text = format!(
+        r#"{{"locals": {{{}}}, "resource": {{"aws_iam_role": {{"r": {{"name": "${{local.l0}}"}}}}}}}}"#,
+        locals.join(", ")
+    );
+    let model = std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(move || module(&[&text]))
+        .unwrap()
+        .join()
+        .unwrap();
+    assert!(model.principals[0].name.as_ref().unwrap().is_symbolic());
+}
