@@ -95,13 +95,6 @@ impl<'d> Module<'d> {
         };
         for &(file, document) in files {
             module.sources.insert(file, &document.source.text);
-            let mut shape_error = |node: &Node, what: &str| {
-                errors.push(InputError::at(
-                    &document.source,
-                    node.span,
-                    format!("`{what}` must be an object, or an array of objects"),
-                ));
-            };
             for block in document.root.as_map().unwrap_or_default() {
                 let what = &*block.key;
                 let node = &block.value;
@@ -109,7 +102,11 @@ impl<'d> Module<'d> {
                     && bodies(node).is_empty()
                     && !is_empty_array(node)
                 {
-                    shape_error(node, what);
+                    errors.push(InputError::at(
+                        &document.source,
+                        node.span,
+                        format!("`{what}` must be an object, or an array of objects"),
+                    ));
                     continue;
                 }
                 match what {
@@ -192,7 +189,7 @@ fn labels(node: &Node) -> Vec<(&str, Span, &Node)> {
 struct Scope<'m, 'd> {
     module: &'m Module<'d>,
     file: FileId,
-    /// References followed to get here.
+    /// Evaluation levels (references followed, lists and expressions entered) to get here.
     depth: usize,
 }
 
@@ -254,7 +251,7 @@ impl<'m, 'd> Scope<'m, 'd> {
         Expr { parts, loc }
     }
 
-    /// Every value an expression may have. Depth is bounded by hcl-edit's nesting limit.
+    /// Every value an expression may have.
     fn expression(&self, expr: &Expression, loc: Loc) -> Vec<Expr> {
         let literal = |text: String| vec![Expr::literal(text, loc)];
         let Some(inner) = self.deeper() else {
@@ -424,7 +421,7 @@ impl<'m, 'd> Scope<'m, 'd> {
     ) -> PolicyDocument {
         let names = reference.names();
         match (reference.root.as_str(), names.as_slice()) {
-            ("data", ["aws_iam_policy_document", name, "json"]) => self
+            ("data", ["aws_iam_policy_document", name, "json" | "minified_json"]) => self
                 .data_document(name, kind)
                 .unwrap_or_else(|| opaque(kind, loc)),
             ("local", [name]) => {

@@ -159,7 +159,7 @@ fn conditions_tree(statement: &Node, cx: &dyn Resolve) -> Option<Built> {
         let test = block.get("test");
         let variable = block.get("variable");
         let operator_span = test.map_or(block.span, |t| t.span);
-        let keys = match (
+        let (operator, keys) = match (
             test.and_then(|t| literal(t, cx)),
             variable.and_then(|v| literal(v, cx)),
         ) {
@@ -184,9 +184,9 @@ fn conditions_tree(statement: &Node, cx: &dyn Resolve) -> Option<Built> {
             (operator, _) => (operator.unwrap_or_default(), unknown_shape(block.span)),
         };
         operators.push(Entry {
-            key: keys.0.into(),
+            key: operator.into(),
             key_span: operator_span,
-            value: keys.1,
+            value: keys,
         });
     }
     for block in generated {

@@ -453,14 +453,16 @@ fn plan_policy_strings_with_crlf_point_into_the_file() {
 fn state_values_and_unsupported_versions() {
     let state = r#"{"format_version": "1.0", "values": {"root_module": {"resources": [
       {"address": "aws_iam_policy.p", "mode": "managed", "type": "aws_iam_policy", "name": "p",
-       "values": {"name": "p", "policy": "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"}]}"}}
+       "values": {"name": "p", "policy": "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"arn:aws:s3:::b/${aws:username}\"}]}"}}
     ]}}}"#;
     let model = plan(state);
     assert!(model.policies[0].managed);
-    assert_eq!(
-        only_statement(&model.policies[0].document).effect,
-        Effect::Allow
-    );
+    let statement = only_statement(&model.policies[0].document);
+    assert_eq!(statement.effect, Effect::Allow);
+    // Plan values are final: a policy variable is text, not an interpolation.
+    let resources = statement.resource.as_ref().unwrap();
+    assert_eq!(display(resources), ["arn:aws:s3:::b/${aws:username}"]);
+    assert!(!resources[0].is_symbolic());
 
     let future = document(
         "p.json",
