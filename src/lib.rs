@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 pub mod cli;
+pub mod config;
 pub mod discover;
 pub mod finding;
 pub mod graph;
@@ -41,6 +42,8 @@ pub struct Settings {
     pub exclude: GlobSet,
     /// Findings recorded here are hidden (`--baseline`).
     pub baseline: Option<suppress::Baseline>,
+    /// Which account each template belongs to (`[[accounts]]` in `iamlint.toml`).
+    pub accounts: config::Accounts,
 }
 
 /// What a run found.

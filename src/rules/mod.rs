@@ -4,6 +4,11 @@
 //! [`RuleContext`] and reports [`Finding`]s. Rules never see YAML, JSON or format syntax. Each
 //! rule is one file declaring its metadata with [`declare_rule!`]; its documentation page
 //! `rules/<CODE>.md` is compiled into the binary for `iamlint explain`.
+//!
+//! A rule with options (from its `[rules.CODE]` table in `iamlint.toml`) declares them as a
+//! `#[derive(Deserialize, Default)] #[serde(default, deny_unknown_fields)]` struct, checks them
+//! in [`Rule::validate_options`] with [`OptionsInput::check`], and reads them with
+//! [`RuleContext::options`].
 
 mod esc;
 pub mod shared;
@@ -11,7 +16,14 @@ mod sup;
 mod wif;
 mod xac;
 
+use std::collections::BTreeMap;
+use std::ops::Range;
+
 use rayon::prelude::*;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use toml::Spanned;
+use toml::de::{DeValue, ValueDeserializer};
 
 use crate::finding::{Finding, Severity};
 use crate::graph::{AccountKey, FileFacts, IamGraph};
@@ -39,6 +51,77 @@ impl RuleMeta {
 pub trait Rule: Sync {
     fn meta(&self) -> &'static RuleMeta;
     fn check(&self, cx: &mut RuleContext<'_>);
+
+    /// Check the options of this rule's `[rules.CODE]` table (every key but `severity`) when
+    /// the configuration is loaded; called only when there is at least one. A rule without
+    /// options keeps this default, which rejects them; a rule with options returns
+    /// `options.check::<ItsOptions>()`.
+    fn validate_options(&self, options: &OptionsInput<'_>) -> Result<(), OptionsError> {
+        Err(options.unexpected(self.meta()))
+    }
+}
+
+/// A rule's options as written in the configuration file, with their places in it so that a
+/// mistake is reported at the offending key or value.
+#[derive(Clone, Debug)]
+pub struct OptionsInput<'a> {
+    table: Spanned<DeValue<'a>>,
+}
+
+impl<'a> OptionsInput<'a> {
+    /// `table` is the rule's table without `severity`, as parsed from the configuration file.
+    pub fn new(table: Spanned<DeValue<'a>>) -> Self {
+        OptionsInput { table }
+    }
+
+    /// Check that the options deserialize into `T`, the type the rule reads at run time.
+    pub fn check<T: DeserializeOwned>(&self) -> Result<(), OptionsError> {
+        T::deserialize(ValueDeserializer::from(self.table.clone()))
+            .map(drop)
+            .map_err(OptionsError::from)
+    }
+
+    /// The options for [`Selection::options`], once checked.
+    pub fn to_table(&self) -> Result<toml::Table, OptionsError> {
+        toml::Table::deserialize(ValueDeserializer::from(self.table.clone()))
+            .map_err(OptionsError::from)
+    }
+
+    fn unexpected(&self, meta: &RuleMeta) -> OptionsError {
+        let first_key = self
+            .table
+            .get_ref()
+            .as_table()
+            .and_then(|table| table.keys().next());
+        OptionsError {
+            message: match first_key {
+                Some(key) => format!(
+                    "unknown option `{}`: rule {} ({}) takes no options",
+                    key.get_ref(),
+                    meta.code,
+                    meta.name
+                ),
+                None => format!("rule {} ({}) takes no options", meta.code, meta.name),
+            },
+            span: Some(first_key.map_or_else(|| self.table.span(), Spanned::span)),
+        }
+    }
+}
+
+/// A rule's options that do not fit it: the message and its byte range in the file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OptionsError {
+    pub message: String,
+    pub span: Option<Range<usize>>,
+}
+
+impl From<toml::de::Error> for OptionsError {
+    fn from(err: toml::de::Error) -> Self {
+        OptionsError {
+            message: err.message().to_owned(),
+            span: err.span(),
+        }
+    }
 }
 
 /// Declare a rule: a unit struct and its [`RuleMeta`], with the doc page embedded.
@@ -94,6 +177,7 @@ pub struct RuleContext<'a> {
     files: &'a [FileFacts],
     meta: &'static RuleMeta,
     severity: Severity,
+    options: Option<&'a toml::Table>,
     findings: Vec<Finding>,
 }
 
@@ -129,6 +213,17 @@ impl<'a> RuleContext<'a> {
     pub fn severity(&self) -> Severity {
         self.severity
     }
+
+    /// The running rule's options: its `[rules.CODE]` table, defaults for what is not there.
+    ///
+    /// The configuration was checked against `T` when it was loaded (the rule's
+    /// [`Rule::validate_options`] names the same type), so this cannot fail on user input;
+    /// a rule that reads another type than it validates gets the defaults.
+    pub fn options<T: DeserializeOwned + Default>(&self) -> T {
+        self.options
+            .and_then(|table| table.clone().try_into().ok())
+            .unwrap_or_default()
+    }
 }
 
 /// Which rules run, and with what severity.
@@ -139,6 +234,8 @@ pub struct Selection {
     pub ignore: Vec<String>,
     /// Severity overrides by code.
     pub severities: Vec<(String, Severity)>,
+    /// Checked options by rule code (see [`Rule::validate_options`]).
+    pub options: BTreeMap<String, toml::Table>,
 }
 
 impl Selection {
@@ -185,6 +282,7 @@ pub fn run(
                 files,
                 meta,
                 severity: selection.severity(meta),
+                options: selection.options.get(meta.code),
                 findings: Vec::new(),
             };
             rule.check(&mut cx);
