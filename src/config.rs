@@ -252,11 +252,14 @@ fn normalize_lexically(path: &Path) -> PathBuf {
     for component in path.components() {
         match component {
             Component::CurDir => {}
-            Component::ParentDir => {
-                if !normalized.pop() {
-                    normalized.push(component);
+            Component::ParentDir => match normalized.components().next_back() {
+                Some(Component::Normal(_)) => {
+                    normalized.pop();
                 }
-            }
+                // `/..` is `/`.
+                Some(Component::RootDir | Component::Prefix(_)) => {}
+                _ => normalized.push(component),
+            },
             other => normalized.push(other),
         }
     }
@@ -639,8 +642,9 @@ impl ParsedString for AccountId {
     }
 }
 
-/// A glob relative to the configuration file's folder. As in `.gitignore`, one without `/`
-/// matches a name at any depth and a leading `/` only anchors; `*` stops at `/`, `**` does not.
+/// A glob relative to the configuration file's folder, read as in `.gitignore`: one with no
+/// `/` but at its end matches a name at any depth, a leading `/` only anchors, a trailing `/`
+/// means everything below that folder; `*` stops at `/`, `**` does not.
 struct Pattern {
     glob: Glob,
 }
@@ -649,12 +653,25 @@ impl ParsedString for Pattern {
     const EXPECTING: &'static str = "a glob such as \"accounts/prod/**\"";
 
     fn parse(text: &str) -> Result<Self, String> {
-        let anchored = text.strip_prefix('/').unwrap_or(text);
-        let pattern = if anchored.contains('/') {
-            anchored.to_owned()
-        } else {
-            format!("**/{anchored}")
+        let (path, folder) = match text.strip_suffix('/') {
+            Some(path) => (path, true),
+            None => (text, false),
         };
+        let anchored = path.contains('/');
+        let path = path.strip_prefix('/').unwrap_or(path);
+        if path.is_empty() {
+            return Err(format!(
+                "`{text}` is not a glob: it names no file or folder"
+            ));
+        }
+        let mut pattern = if anchored {
+            path.to_owned()
+        } else {
+            format!("**/{path}")
+        };
+        if folder {
+            pattern.push_str("/**");
+        }
         Ok(Pattern {
             glob: glob(&pattern)?,
         })
@@ -741,5 +758,483 @@ impl<'de> Deserialize<'de> for ByteSize {
         }
 
         deserializer.deserialize_any(SizeVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = "/repo/infra";
+    const CWD: &str = "/repo";
+
+    fn parse_ok(text: &str) -> Config {
+        parse(text, Path::new(BASE), Path::new(CWD)).unwrap()
+    }
+
+    /// The message and the text under the first label.
+    fn problem(text: &str) -> (String, &str) {
+        let problem = parse(text, Path::new(BASE), Path::new(CWD)).unwrap_err();
+        let (span, _) = problem.labels.first().cloned().unwrap();
+        (problem.message, &text[span])
+    }
+
+    #[test]
+    fn the_documented_example_parses() {
+        let config = parse_ok(
+            r#"
+[organization]
+id = "o-a1b2c3d4e5"
+
+[[accounts]]
+name = "prod"
+id = "111111111111"
+paths = ["accounts/prod/**", "stacks/prod-*.yaml"]
+
+[[accounts]]
+name = "auditor"
+id = "999988887777"
+external = true
+
+[scan]
+exclude = ["**/test-fixtures/**"]
+max_file_size = "10MB"
+
+[rules]
+select = ["XAC002", "web-identity-trust-without-audience"]
+ignore = ["any-aws-principal-trust"]
+fail_on = "medium"
+
+[rules.WIF001]
+severity = "low"
+"#,
+        );
+        assert_eq!(config.accounts.org_id(), Some("o-a1b2c3d4e5"));
+        let prod = config.accounts.by_id("111111111111").unwrap();
+        assert_eq!((prod.name.as_str(), prod.external), ("prod", false));
+        assert!(config.accounts.by_id("999988887777").unwrap().external);
+        let org: Vec<&str> = config
+            .accounts
+            .organization_accounts()
+            .map(|a| a.id.as_str())
+            .collect();
+        assert_eq!(org, ["111111111111"]);
+        assert!(config.accounts.is_configured());
+        assert_eq!(config.scan.max_file_size, Some(10_000_000));
+        assert!(
+            config
+                .scan
+                .exclude
+                .is_match("a/test-fixtures/b/template.yaml")
+        );
+        let rules = &config.rules;
+        assert_eq!(
+            rules.select.as_deref(),
+            Some(&["XAC002", "WIF001"].map(String::from)[..])
+        );
+        assert_eq!(rules.ignore, ["XAC002"]);
+        assert_eq!(rules.fail_on, Some(Severity::Medium));
+        assert_eq!(rules.severities, [("WIF001".to_owned(), Severity::Low)]);
+        assert!(rules.options.is_empty());
+    }
+
+    #[test]
+    fn an_empty_file_is_the_defaults() {
+        let config = parse_ok("# nothing configured yet\n");
+        assert!(!config.accounts.is_configured());
+        assert_eq!(config.accounts.org_id(), None);
+        assert_eq!(config.scan.max_file_size, None);
+        assert_eq!(config.rules.fail_on(), Severity::Low);
+        let settings = config.settings(vec![PathBuf::from(".")]);
+        assert_eq!(
+            settings.load.max_file_size,
+            LoadOptions::default().max_file_size
+        );
+        assert!(settings.selection.select.is_empty());
+    }
+
+    #[test]
+    fn invalid_toml_points_at_the_syntax_error() {
+        let text = "[scan]\nexclude = [\"a\" \"b\"]\n";
+        let invalid = parse(text, Path::new(BASE), Path::new(CWD)).unwrap_err();
+        assert!(
+            invalid.message.contains("missing comma"),
+            "{}",
+            invalid.message
+        );
+        let (span, _) = invalid.labels.first().cloned().unwrap();
+        assert_eq!(span.start, text.find("\"b\"").unwrap());
+
+        let (message, at) = problem("[scan]\nexclude = []\n[scan]\n");
+        assert_eq!(message, "duplicate key");
+        assert_eq!(at, "scan");
+    }
+
+    #[test]
+    fn unknown_keys_are_errors_at_the_key() {
+        for (text, key) in [
+            ("colour = true\n", "colour"),
+            ("[scan]\nexlude = []\n", "exlude"),
+            (
+                "[organization]\nid = \"o-a1b2c3d4e5\"\nname = \"acme\"\n",
+                "name",
+            ),
+            (
+                "[[accounts]]\nname = \"a\"\nid = \"111111111111\"\npath = [\"x/**\"]\n",
+                "path",
+            ),
+        ] {
+            let (message, at) = problem(text);
+            assert!(message.contains("unknown field"), "{message}");
+            assert_eq!(at, key);
+        }
+    }
+
+    #[test]
+    fn wrong_types_and_missing_keys_are_errors() {
+        let (message, at) =
+            problem("[[accounts]]\nname = \"a\"\nid = \"111111111111\"\nexternal = \"yes\"\n");
+        assert!(message.contains("invalid type"), "{message}");
+        assert_eq!(at, "\"yes\"");
+
+        let (message, at) = problem("[[accounts]]\nname = \"a\"\nid = 111111111111\n");
+        assert!(message.contains("invalid type"), "{message}");
+        assert_eq!(at, "111111111111");
+
+        let (message, _) = problem("[[accounts]]\nname = \"a\"\n");
+        assert!(message.contains("missing field `id`"), "{message}");
+
+        let (message, at) = problem("[rules]\nfail_on = \"severe\"\n");
+        assert!(message.contains("unknown variant `severe`"), "{message}");
+        assert_eq!(at, "\"severe\"");
+
+        let (message, at) = problem("rules = 3\n");
+        assert_eq!(message, "`rules` must be a table");
+        assert_eq!(at, "3");
+    }
+
+    #[test]
+    fn ids_are_checked_at_their_value() {
+        let (message, at) = problem("[[accounts]]\nname = \"a\"\nid = \"1111-1111-1111\"\n");
+        assert_eq!(
+            message,
+            "`1111-1111-1111` is not an AWS account id: expected exactly 12 digits"
+        );
+        assert_eq!(at, "\"1111-1111-1111\"");
+
+        let (message, at) = problem("[organization]\nid = \"o-short\"\n");
+        assert!(message.contains("not an organization id"), "{message}");
+        assert_eq!(at, "\"o-short\"");
+    }
+
+    #[test]
+    fn accounts_are_listed_once() {
+        let text = "[[accounts]]\nname = \"prod\"\nid = \"111111111111\"\n\n[[accounts]]\nname = \"prod\"\nid = \"222222222222\"\n";
+        let twice = parse(text, Path::new(BASE), Path::new(CWD)).unwrap_err();
+        assert_eq!(twice.message, "account `prod` is listed twice");
+        let second = text.rfind("\"prod\"").unwrap();
+        let first = text.find("\"prod\"").unwrap();
+        assert_eq!(
+            twice.labels,
+            [
+                (second..second + 6, None),
+                (first..first + 6, Some("first listed here".to_owned()))
+            ]
+        );
+
+        let text = "[[accounts]]\nname = \"prod\"\nid = \"111111111111\"\n\n[[accounts]]\nname = \"other\"\nid = \"111111111111\"\n";
+        let (message, _) = problem(text);
+        assert_eq!(
+            message,
+            "account id 111111111111 is already listed as `prod`"
+        );
+
+        let (message, at) = problem("[[accounts]]\nname = \" \"\nid = \"111111111111\"\n");
+        assert_eq!(message, "an account name cannot be empty");
+        assert_eq!(at, "\" \"");
+    }
+
+    #[test]
+    fn bad_globs_are_errors_at_the_pattern() {
+        let (message, at) = problem("[scan]\nexclude = [\"ok/**\", \"bad/[z-a]\"]\n");
+        assert!(message.contains("bad/[z-a]"), "{message}");
+        assert_eq!(at, "\"bad/[z-a]\"");
+
+        let (message, at) =
+            problem("[[accounts]]\nname = \"a\"\nid = \"111111111111\"\npaths = [\"x/{a,b\"]\n");
+        assert!(message.contains("x/{a,b"), "{message}");
+        assert_eq!(at, "\"x/{a,b\"");
+
+        let (message, at) = problem("[scan]\nexclude = [\"/\"]\n");
+        assert_eq!(message, "`/` is not a glob: it names no file or folder");
+        assert_eq!(at, "\"/\"");
+    }
+
+    #[test]
+    fn rules_keys_are_checked_against_the_registry() {
+        let (message, at) = problem("[rules]\nselect = [\"XAC002\", \"XAC999\"]\n");
+        assert_eq!(message, "unknown rule `XAC999`");
+        assert_eq!(at, "\"XAC999\"");
+
+        let (message, at) = problem("[rules]\nignore = [\"no-such-rule\"]\n");
+        assert_eq!(message, "unknown rule `no-such-rule`");
+        assert_eq!(at, "\"no-such-rule\"");
+
+        let (message, at) = problem("[rules.XAC999]\nseverity = \"low\"\n");
+        assert_eq!(message, "unknown rule `XAC999` in [rules]");
+        assert_eq!(at, "XAC999");
+
+        let (message, at) = problem("[rules]\nXAC002 = \"low\"\n");
+        assert_eq!(message, "`rules.XAC002` must be a table");
+        assert_eq!(at, "\"low\"");
+
+        let (message, at) = problem(
+            "[rules.XAC002]\nseverity = \"low\"\n[rules.any-aws-principal-trust]\nseverity = \"high\"\n",
+        );
+        assert_eq!(message, "rule XAC002 is configured twice");
+        assert_eq!(at, "any-aws-principal-trust");
+    }
+
+    #[test]
+    fn rule_tables_set_severity_and_pass_options_to_the_rule() {
+        let config = parse_ok("[rules.any-aws-principal-trust]\nseverity = \"info\"\n");
+        assert_eq!(
+            config.rules.severities,
+            [("XAC002".to_owned(), Severity::Info)]
+        );
+
+        let (message, at) =
+            problem("[rules.XAC002]\nseverity = \"low\"\nmax_inline_policies = 2\n");
+        assert_eq!(
+            message,
+            "unknown option `max_inline_policies`: rule XAC002 (any-aws-principal-trust) takes no options"
+        );
+        assert_eq!(at, "max_inline_policies");
+
+        let (message, at) = problem("[rules.WIF001]\nseverity = \"urgent\"\n");
+        assert!(message.contains("unknown variant `urgent`"), "{message}");
+        assert_eq!(at, "\"urgent\"");
+    }
+
+    #[test]
+    fn sizes_take_si_and_iec_units() {
+        for (text, bytes) in [
+            ("1", 1),
+            ("512B", 512),
+            ("512KB", 512_000),
+            ("512kb", 512_000),
+            ("10MB", 10_000_000),
+            ("10 MB", 10_000_000),
+            ("1GB", 1_000_000_000),
+            ("512KiB", 512 * 1024),
+            ("10MiB", 10 * 1024 * 1024),
+            ("1GiB", 1 << 30),
+        ] {
+            assert_eq!(parse_size(text), Ok(bytes), "{text}");
+        }
+        for text in ["", "MB", "1.5MB", "-1", "10 parsecs", "10M", "0", "0KB"] {
+            assert!(parse_size(text).is_err(), "{text}");
+        }
+        assert_eq!(
+            parse_size("99999999999999999999GiB").unwrap_err(),
+            "`99999999999999999999GiB` is not a size: expected a whole number of bytes, or one with a unit: B, KB, MB, GB (powers of 1000) or KiB, MiB, GiB (powers of 1024), e.g. \"10MB\""
+        );
+        assert_eq!(
+            parse_size("99999999999GiB").unwrap_err(),
+            "`99999999999GiB` is too large"
+        );
+    }
+
+    #[test]
+    fn sizes_in_the_file_are_integers_or_strings() {
+        let config = parse_ok("[scan]\nmax_file_size = 2048\n");
+        assert_eq!(config.scan.max_file_size, Some(2048));
+        let (message, at) = problem("[scan]\nmax_file_size = -5\n");
+        assert_eq!(message, "the maximum file size cannot be negative");
+        assert_eq!(at, "-5");
+        let (message, at) = problem("[scan]\nmax_file_size = \"1.5GB\"\n");
+        assert!(message.starts_with("`1.5GB` is not a size"), "{message}");
+        assert_eq!(at, "\"1.5GB\"");
+        let (message, _) = problem("[scan]\nmax_file_size = true\n");
+        assert!(message.contains("invalid type"), "{message}");
+    }
+
+    fn accounts(paths: &str) -> Accounts {
+        parse_ok(&format!(
+            "[[accounts]]\nname = \"prod\"\nid = \"111111111111\"\npaths = {paths}\n\n\
+             [[accounts]]\nname = \"all\"\nid = \"222222222222\"\npaths = [\"**\"]\n"
+        ))
+        .accounts
+    }
+
+    fn account_name(accounts: &Accounts, path: &str) -> Option<String> {
+        match accounts.account_for(Path::new(path)) {
+            AccountAssignment::Configured(account) => Some(account.name.clone()),
+            AccountAssignment::Unnamed => None,
+        }
+    }
+
+    #[test]
+    fn account_paths_are_relative_to_the_config_folder_and_first_match_wins() {
+        let accounts = accounts(r#"["accounts/prod/**", "stacks/prod-*.yaml"]"#);
+        let name = |path| account_name(&accounts, path);
+        // The config folder is /repo/infra and the current folder /repo.
+        assert_eq!(
+            name("/repo/infra/accounts/prod/a/b.yaml").as_deref(),
+            Some("prod")
+        );
+        assert_eq!(name("infra/accounts/prod/b.yaml").as_deref(), Some("prod"));
+        assert_eq!(
+            name("./infra/stacks/prod-app.yaml").as_deref(),
+            Some("prod")
+        );
+        assert_eq!(
+            name("other/../infra/stacks/prod-app.yaml").as_deref(),
+            Some("prod")
+        );
+        // `*` does not cross folders; the catch-all second account gets the rest.
+        assert_eq!(name("infra/stacks/x/prod-app.yaml").as_deref(), Some("all"));
+        assert_eq!(name("infra/accounts/dev/a.yaml").as_deref(), Some("all"));
+        // Outside the config folder: no glob applies.
+        assert_eq!(name("accounts/prod/a.yaml"), None);
+        assert_eq!(name("/elsewhere/a.yaml"), None);
+    }
+
+    #[test]
+    fn a_glob_without_a_slash_matches_a_name_at_any_depth() {
+        let accounts = accounts(r#"["prod-*.yaml", "/top.yaml", "shared/", "/ci/"]"#);
+        let name = |path| account_name(&accounts, path);
+        assert_eq!(name("infra/a/shared/b/c.yaml").as_deref(), Some("prod"));
+        assert_eq!(name("infra/ci/c.yaml").as_deref(), Some("prod"));
+        assert_eq!(name("infra/a/ci/c.yaml").as_deref(), Some("all"));
+        assert_eq!(name("infra/prod-a.yaml").as_deref(), Some("prod"));
+        assert_eq!(name("infra/deep/er/prod-a.yaml").as_deref(), Some("prod"));
+        assert_eq!(name("infra/top.yaml").as_deref(), Some("prod"));
+        assert_eq!(name("infra/sub/top.yaml").as_deref(), Some("all"));
+    }
+
+    #[test]
+    fn without_accounts_every_template_is_in_the_unnamed_account() {
+        let accounts = Accounts::default();
+        assert_eq!(
+            accounts.account_for(Path::new("a.yaml")),
+            AccountAssignment::Unnamed
+        );
+        assert!(!accounts.is_configured());
+        assert_eq!(accounts.organization_accounts().count(), 0);
+    }
+
+    #[test]
+    fn exclude_globs_match_relative_to_the_walk_and_anchored_at_the_config_folder() {
+        let config = parse_ok("[scan]\nexclude = [\"legacy/**\", \"*.draft.yaml\"]\n");
+        let exclude = &config.scan.exclude;
+        assert!(exclude.is_match("legacy/a.yaml"));
+        assert!(exclude.is_match("/repo/infra/legacy/a.yaml"));
+        assert!(exclude.is_match("infra/legacy/a.yaml"));
+        assert!(exclude.is_match("x/y/app.draft.yaml"));
+        assert!(!exclude.is_match("/repo/infra/stacks/app.yaml"));
+        assert!(!exclude.is_match("/repo/legacyx/a.yaml"));
+    }
+
+    #[test]
+    fn command_line_flags_layer_over_the_file() {
+        let file = parse_ok(
+            "[rules]\nselect = [\"XAC002\", \"WIF001\"]\nignore = [\"WIF001\"]\nfail_on = \"high\"\n",
+        )
+        .rules;
+
+        let mut rules = file.clone();
+        rules.update(Rules::default());
+        assert_eq!(rules.fail_on(), Severity::High);
+        assert_eq!(rules.ignore, ["WIF001"]);
+
+        let mut rules = file.clone();
+        rules.update(Rules {
+            ignore: vec!["XAC002".to_owned()],
+            fail_on: Some(Severity::Critical),
+            ..Rules::default()
+        });
+        assert_eq!(rules.select.as_deref().map(<[String]>::len), Some(2));
+        assert_eq!(rules.ignore, ["WIF001", "XAC002"]);
+        assert_eq!(rules.fail_on(), Severity::Critical);
+
+        let mut rules = file;
+        rules.update(Rules {
+            select: Some(vec!["WIF001".to_owned()]),
+            ..Rules::default()
+        });
+        let selection = rules.selection();
+        assert_eq!(selection.select, ["WIF001"]);
+        assert!(
+            selection.ignore.is_empty(),
+            "a command-line select starts afresh"
+        );
+    }
+
+    #[test]
+    fn the_nearest_file_is_found_upward_and_the_search_stops_at_the_repository_root() {
+        let root = tempfile::tempdir().unwrap();
+        let repo = root.path().join("repo");
+        let deep = repo.join("a/b");
+        std::fs::create_dir_all(&deep).unwrap();
+        std::fs::create_dir(repo.join(".git")).unwrap();
+        std::fs::write(root.path().join("iamlint.toml"), "").unwrap();
+        std::fs::write(deep.join("t.yaml"), "").unwrap();
+        // Above .git does not count.
+        assert_eq!(nearest_file(&deep), None);
+
+        std::fs::write(repo.join(".iamlint.toml"), "").unwrap();
+        assert_eq!(
+            nearest_file(&deep.join("t.yaml")),
+            Some(repo.join(".iamlint.toml"))
+        );
+        // The repository root itself is searched, and iamlint.toml comes first.
+        std::fs::write(repo.join("iamlint.toml"), "").unwrap();
+        assert_eq!(nearest_file(&deep), Some(repo.join("iamlint.toml")));
+        std::fs::write(repo.join("a/.iamlint.toml"), "").unwrap();
+        assert_eq!(nearest_file(&deep), Some(repo.join("a/.iamlint.toml")));
+    }
+
+    #[test]
+    fn paths_are_normalized_without_the_file_system() {
+        assert_eq!(
+            normalize_lexically(Path::new("/a/./b/../c")),
+            Path::new("/a/c")
+        );
+        assert_eq!(normalize_lexically(Path::new("/..")), Path::new("/"));
+        assert_eq!(normalize_lexically(Path::new("../x")), Path::new("../x"));
+    }
+
+    #[test]
+    fn an_invalid_file_renders_with_its_name_line_and_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("iamlint.toml");
+        std::fs::write(
+            &path,
+            "[organization]\nid = \"o-a1b2c3d4e5\"\n\n[scan]\nexlude = [\"x\"]\n",
+        )
+        .unwrap();
+        let err = Config::load(&path, dir.path()).unwrap_err();
+        let mut rendered = String::new();
+        miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+            .with_width(100)
+            .render_report(&mut rendered, &err)
+            .unwrap();
+        assert!(rendered.contains("iamlint::config::invalid"), "{rendered}");
+        assert!(rendered.contains("unknown field `exlude`"), "{rendered}");
+        assert!(rendered.contains("[iamlint.toml:5:1]"), "{rendered}");
+        assert!(rendered.contains(" 5 │ exlude = [\"x\"]"), "{rendered}");
+    }
+
+    #[test]
+    fn an_unreadable_file_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let err =
+            Config::find(Some(Path::new("missing.toml")), Path::new("."), dir.path()).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("cannot read the configuration file missing.toml"),
+            "{err}"
+        );
     }
 }

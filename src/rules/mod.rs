@@ -290,3 +290,133 @@ pub fn run(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use toml::de::DeTable;
+
+    use super::*;
+
+    declare_rule! {
+        /// A rule that exists only to exercise the options mechanism. It borrows XAC002's code
+        /// because `declare_rule!` embeds `rules/<CODE>.md`.
+        pub OptionsProbe {
+            code: "XAC002",
+            name: "options-probe",
+            severity: Low,
+            summary: "test-only rule with options",
+        }
+    }
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    #[serde(default, deny_unknown_fields)]
+    struct ProbeOptions {
+        max_inline_policies: u32,
+        allowed_subject_prefixes: Vec<String>,
+    }
+
+    impl Default for ProbeOptions {
+        fn default() -> Self {
+            ProbeOptions {
+                max_inline_policies: 1,
+                allowed_subject_prefixes: Vec::new(),
+            }
+        }
+    }
+
+    impl Rule for OptionsProbe {
+        fn meta(&self) -> &'static RuleMeta {
+            &Self::META
+        }
+
+        fn check(&self, cx: &mut RuleContext<'_>) {
+            let options: ProbeOptions = cx.options();
+            let loc = Loc::default();
+            let finding = cx.finding(loc, "Probe", format!("{options:?}"));
+            cx.report(finding);
+        }
+
+        fn validate_options(&self, options: &OptionsInput<'_>) -> Result<(), OptionsError> {
+            options.check::<ProbeOptions>()
+        }
+    }
+
+    /// The options input for the first table of `text`, and `text` itself for span checks.
+    fn first_table(text: &str) -> OptionsInput<'_> {
+        let document = DeTable::parse(text).unwrap().into_inner();
+        let (_, value) = document.into_iter().next().unwrap();
+        OptionsInput::new(value)
+    }
+
+    fn spanned<'t>(text: &'t str, err: &OptionsError) -> &'t str {
+        &text[err.span.clone().unwrap()]
+    }
+
+    #[test]
+    fn a_rule_checks_its_options_against_its_type() {
+        let text =
+            "[probe]\nmax_inline_policies = 2\nallowed_subject_prefixes = [\"repo:acme/\"]\n";
+        assert_eq!(OptionsProbe.validate_options(&first_table(text)), Ok(()));
+
+        let text = "[probe]\nmax_inline_policies = \"two\"\n";
+        let err = OptionsProbe
+            .validate_options(&first_table(text))
+            .unwrap_err();
+        assert!(err.message.contains("invalid type"), "{}", err.message);
+        assert_eq!(spanned(text, &err), "\"two\"");
+
+        let text = "[probe]\nmax_inline_policy = 2\n";
+        let err = OptionsProbe
+            .validate_options(&first_table(text))
+            .unwrap_err();
+        assert!(err.message.contains("unknown field"), "{}", err.message);
+        assert_eq!(spanned(text, &err), "max_inline_policy");
+    }
+
+    #[test]
+    fn a_rule_without_options_rejects_any_at_its_key() {
+        let text = "[rules]\nmode = \"strict\"\n";
+        let rule = find_rule("XAC002").unwrap();
+        let err = rule.validate_options(&first_table(text)).unwrap_err();
+        assert_eq!(
+            err.message,
+            "unknown option `mode`: rule XAC002 (any-aws-principal-trust) takes no options"
+        );
+        assert_eq!(spanned(text, &err), "mode");
+    }
+
+    fn probe_report(selection: &Selection) -> String {
+        let model = Model::default();
+        let graph = IamGraph::default();
+        let mut cx = RuleContext {
+            model: &model,
+            graph: &graph,
+            files: &[],
+            meta: OptionsProbe.meta(),
+            severity: Severity::Low,
+            options: selection.options.get("XAC002"),
+            findings: Vec::new(),
+        };
+        OptionsProbe.check(&mut cx);
+        cx.findings.remove(0).message
+    }
+
+    #[test]
+    fn a_rule_reads_its_checked_options_at_run_time_with_defaults_for_the_rest() {
+        assert_eq!(
+            probe_report(&Selection::default()),
+            format!("{:?}", ProbeOptions::default())
+        );
+        let text = "[probe]\nallowed_subject_prefixes = [\"repo:acme/\"]\n";
+        let table = first_table(text).to_table().unwrap();
+        let selection = Selection {
+            options: BTreeMap::from([("XAC002".to_owned(), table)]),
+            ..Selection::default()
+        };
+        let expected = ProbeOptions {
+            max_inline_policies: 1,
+            allowed_subject_prefixes: vec!["repo:acme/".to_owned()],
+        };
+        assert_eq!(probe_report(&selection), format!("{expected:?}"));
+    }
+}
