@@ -190,14 +190,15 @@ impl Config {
         }
     }
 
-    /// Read and validate one file.
+    /// Read and validate one file; `cwd` is the current folder, which relative paths (this one,
+    /// and later those given to [`Accounts::account_for`]) start from.
     pub fn load(path: &Path, cwd: &Path) -> Result<Config, ConfigError> {
         let shown = display_path(path, Some(cwd));
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        let absolute = normalize_lexically(&cwd.join(path));
+        let text = std::fs::read_to_string(&absolute).map_err(|source| ConfigError::Read {
             path: shown.clone(),
             source,
         })?;
-        let absolute = normalize_lexically(&cwd.join(path));
         let base = absolute.parent().unwrap_or(&absolute);
         let mut config =
             parse(&text, base, cwd).map_err(|problem| problem.into_error(shown, text))?;
@@ -416,43 +417,51 @@ fn accounts(
     base: &Path,
     cwd: &Path,
 ) -> Result<Accounts, Problem> {
-    let mut entries: Vec<AccountEntry> = Vec::with_capacity(raw.len());
-    let mut spans: Vec<(Range<usize>, Range<usize>)> = Vec::with_capacity(raw.len());
-    for account in raw {
-        let (name_span, name) = (account.name.span(), account.name.into_inner());
-        let (id_span, id) = (account.id.span(), account.id.into_inner().0);
+    for (index, account) in raw.iter().enumerate() {
+        let (name, id) = (account.name.get_ref(), &account.id.get_ref().0);
         if name.trim().is_empty() {
-            return Err(Problem::at(name_span, "an account name cannot be empty"));
-        }
-        let earlier = entries.iter().zip(&spans);
-        if let Some((_, (first, _))) = earlier.clone().find(|(e, _)| e.account.name == name) {
-            return Err(
-                Problem::at(name_span, format!("account `{name}` is listed twice"))
-                    .with_label(first.clone(), "first listed here"),
-            );
-        }
-        if let Some((e, (_, first))) = earlier.clone().find(|(e, _)| e.account.id == id) {
             return Err(Problem::at(
-                id_span,
-                format!("account id {id} is already listed as `{}`", e.account.name),
+                account.name.span(),
+                "an account name cannot be empty",
+            ));
+        }
+        let earlier = raw.get(..index).unwrap_or_default();
+        if let Some(first) = earlier.iter().find(|e| e.name.get_ref() == name) {
+            return Err(Problem::at(
+                account.name.span(),
+                format!("account `{name}` is listed twice"),
             )
-            .with_label(first.clone(), "first listed here")
+            .with_label(first.name.span(), "first listed here"));
+        }
+        if let Some(first) = earlier.iter().find(|e| &e.id.get_ref().0 == id) {
+            return Err(Problem::at(
+                account.id.span(),
+                format!(
+                    "account id {id} is already listed as `{}`",
+                    first.name.get_ref()
+                ),
+            )
+            .with_label(first.id.span(), "first listed here")
             .with_help("list each account once, with all of its `paths`"));
         }
-        let mut paths = GlobSetBuilder::new();
-        for pattern in &account.paths {
-            paths.add(pattern.glob.clone());
-        }
-        entries.push(AccountEntry {
-            account: Account {
-                name,
-                id,
-                external: account.external,
-            },
-            paths: build_set(paths)?,
-        });
-        spans.push((name_span, id_span));
     }
+    let entries = raw
+        .into_iter()
+        .map(|account| {
+            let mut paths = GlobSetBuilder::new();
+            for pattern in account.paths {
+                paths.add(pattern.glob);
+            }
+            Ok(AccountEntry {
+                account: Account {
+                    name: account.name.into_inner(),
+                    id: account.id.into_inner().0,
+                    external: account.external,
+                },
+                paths: build_set(paths)?,
+            })
+        })
+        .collect::<Result<_, Problem>>()?;
     Ok(Accounts {
         org_id: organization.map(|org| org.id.0),
         entries,

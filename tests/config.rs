@@ -237,3 +237,20 @@ fn scan_settings_exclude_files_and_bound_their_size() {
     let message = report["errors"][0]["message"].as_str().unwrap();
     assert!(message.contains("100-byte limit"), "{message}");
 }
+
+#[test]
+fn the_documented_example_is_valid() {
+    let docs = fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/docs/configuration.md"
+    ))
+    .unwrap();
+    let example = docs
+        .split("```toml\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("docs/configuration.md has a ```toml example");
+    let repo = repo(&[("iamlint.toml", example)]);
+    let run = iamlint(repo.path(), &["check", "."]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
