@@ -10,12 +10,12 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use serde::Serialize;
 
+use crate::check;
 use crate::config::{Config, Rules};
 use crate::finding::Severity;
 use crate::graph::export::{GraphFormat, View};
 use crate::report::{ReportFormat, Style, write_report};
 use crate::rules::{ALL_RULES, find_rule};
-use crate::{Settings, check};
 
 /// Static analysis of AWS IAM in CloudFormation, SAM, CDK and Terraform JSON.
 ///
@@ -97,6 +97,9 @@ struct GraphArgs {
     /// Write to FILE instead of stdout.
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Configuration file, as for `check`.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -139,16 +142,8 @@ pub fn run() -> u8 {
 }
 
 fn run_check(args: CheckArgs) -> Result<u8, String> {
-    let cwd =
-        std::env::current_dir().map_err(|e| format!("cannot read the current folder: {e}"))?;
-    let start = args.paths.first().map_or(Path::new("."), PathBuf::as_path);
-    let mut config = match Config::find(args.config.as_deref(), start, &cwd) {
-        Ok(config) => config,
-        Err(err) => {
-            // Rendered with the file's excerpt and a label, which one `iamlint: …` line cannot.
-            eprintln!("{:?}", miette::Report::new(err));
-            return Ok(2);
-        }
+    let Some(mut config) = load_config(args.config.as_deref(), &args.paths)? else {
+        return Ok(2);
     };
     config.rules.update(Rules {
         select: (!args.select.is_empty()).then_some(args.select),
@@ -196,11 +191,26 @@ fn run_check(args: CheckArgs) -> Result<u8, String> {
     Ok(outcome.exit_code(fail_on))
 }
 
+/// `iamlint.toml` for a run over `paths`; `None` when it is invalid, reported on stderr.
+fn load_config(explicit: Option<&Path>, paths: &[PathBuf]) -> Result<Option<Config>, String> {
+    let cwd =
+        std::env::current_dir().map_err(|e| format!("cannot read the current folder: {e}"))?;
+    let start = paths.first().map_or(Path::new("."), PathBuf::as_path);
+    match Config::find(explicit, start, &cwd) {
+        Ok(config) => Ok(Some(config)),
+        Err(err) => {
+            // Rendered with the file's excerpt and a label, which one `iamlint: …` line cannot.
+            eprintln!("{:?}", miette::Report::new(err));
+            Ok(None)
+        }
+    }
+}
+
 fn run_graph(args: GraphArgs) -> Result<u8, String> {
-    let settings = Settings {
-        paths: args.paths,
-        ..Settings::default()
+    let Some(config) = load_config(args.config.as_deref(), &args.paths)? else {
+        return Ok(2);
     };
+    let settings = config.settings(args.paths);
     let outcome = check(&settings);
     let view = View::new(&outcome.graph, &outcome.findings, args.focus.as_deref())?;
     let write = |out: &mut dyn Write| {

@@ -254,3 +254,21 @@ fn the_documented_example_is_valid() {
     let run = iamlint(repo.path(), &["check", "."]);
     assert_eq!(run.code, 0, "{}", run.stderr);
 }
+
+#[test]
+fn graph_reads_the_configuration_too() {
+    let repo = repo(&[
+        (
+            "iamlint.toml",
+            "[[accounts]]\nname = \"prod\"\nid = \"prod\"\n",
+        ),
+        ("open.yaml", OPEN_ROLE),
+    ]);
+    let run = iamlint(repo.path(), &["graph", "."]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("iamlint.toml:3:6"), "{}", run.stderr);
+
+    write(repo.path(), "iamlint.toml", "");
+    let run = iamlint(repo.path(), &["graph", "--config", "iamlint.toml", "."]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
