@@ -25,6 +25,7 @@ use serde::de::DeserializeOwned;
 use toml::Spanned;
 use toml::de::{DeValue, ValueDeserializer};
 
+use crate::config::Accounts;
 use crate::finding::{Finding, Severity};
 use crate::graph::{AccountKey, FileFacts, IamGraph};
 use crate::model::{AccountRef, Model};
@@ -158,7 +159,9 @@ pub static ALL_RULES: &[&dyn Rule] = &[
     &wif::web_identity_trust_without_audience::WebIdentityTrustWithoutAudience,
     &xac::cross_account_trust_unscoped::CrossAccountTrustUnscoped,
     &xac::any_aws_principal_trust::AnyAwsPrincipalTrust,
+    &xac::third_party_trust_without_external_id::ThirdPartyTrustWithoutExternalId,
     &xac::public_resource_policy::PublicResourcePolicy,
+    &xac::resource_policy_external_account::ResourcePolicyExternalAccount,
     &xac::service_principal_without_source::ServicePrincipalWithoutSource,
 ];
 
@@ -174,6 +177,8 @@ pub fn find_rule(selector: &str) -> Option<&'static dyn Rule> {
 pub struct RuleContext<'a> {
     pub model: &'a Model,
     pub graph: &'a IamGraph,
+    /// The configured accounts and organization (`iamlint.toml`).
+    pub accounts: &'a Accounts,
     files: &'a [FileFacts],
     meta: &'static RuleMeta,
     severity: Severity,
@@ -207,6 +212,12 @@ impl<'a> RuleContext<'a> {
             (AccountRef::Id(_), AccountKey::Unnamed) => true,
             _ => false,
         }
+    }
+
+    /// Whether a literal account id belongs to the configured organization: a configured
+    /// account without `external = true`.
+    pub fn is_organization_account(&self, id: &str) -> bool {
+        self.accounts.organization_accounts().any(|a| a.id == id)
     }
 
     /// The severity configured for the running rule (its default unless overridden).
@@ -269,6 +280,7 @@ pub fn run(
     model: &Model,
     graph: &IamGraph,
     files: &[FileFacts],
+    accounts: &Accounts,
     selection: &Selection,
 ) -> Vec<Finding> {
     ALL_RULES
@@ -279,6 +291,7 @@ pub fn run(
             let mut cx = RuleContext {
                 model,
                 graph,
+                accounts,
                 files,
                 meta,
                 severity: selection.severity(meta),
