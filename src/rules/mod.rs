@@ -401,9 +401,11 @@ mod tests {
     fn probe_report(selection: &Selection) -> String {
         let model = Model::default();
         let graph = IamGraph::default();
+        let accounts = Accounts::default();
         let mut cx = RuleContext {
             model: &model,
             graph: &graph,
+            accounts: &accounts,
             files: &[],
             meta: OptionsProbe.meta(),
             severity: Severity::Low,
