@@ -191,3 +191,33 @@ fn state_with_nested_modules() {
         )]
     );
 }
+
+#[test]
+fn comment_suppressions() {
+    let settings = Settings {
+        paths: vec![PathBuf::from(FIXTURES).join("suppress")],
+        selection: Selection {
+            select: vec!["XAC002".into(), "SUP001".into()],
+            ..Selection::default()
+        },
+        ..Settings::default()
+    };
+    let outcome = check(&settings);
+    let found = |findings: &[iamlint::finding::Finding]| -> Vec<(&str, String)> {
+        findings
+            .iter()
+            .map(|f| (f.rule.code, f.resource.clone()))
+            .collect()
+    };
+    assert_eq!(
+        found(&outcome.findings),
+        [
+            ("SUP001", "aws_iam_role.no_reason".to_owned()),
+            ("XAC002", "aws_iam_role.no_reason".to_owned())
+        ]
+    );
+    assert_eq!(
+        found(&outcome.suppressed),
+        [("XAC002", "aws_iam_role.reviewed".to_owned())]
+    );
+}

@@ -18,7 +18,10 @@ use super::template::{
 };
 use super::{Attributes, bodies, dynamic, nested, read_resource};
 use crate::input::{Document, InputError};
-use crate::model::{Expr, Model, Part, PolicyDocument, PolicyKind, ResourceId, Symbol};
+use crate::model::{
+    Expr, Model, Part, PolicyDocument, PolicyKind, ResourceId, Suppression, SuppressionTarget,
+    Symbol,
+};
 use crate::normalize::policy::{Resolve, read_policy};
 use crate::parse::{Node, Value};
 use crate::source::{FileId, Loc, Span};
@@ -53,9 +56,45 @@ pub fn normalize_module(files: &[(FileId, &Document)]) -> (Model, Vec<InputError
             scope: module.scope(resource.file),
             body: resource.body,
         };
+        model.suppressions.extend(suppressions(&id, resource.body));
         read_resource(id, &block, &mut model);
     }
     (model, errors)
+}
+
+/// `"//": "iamlint: ignore[XAC001, …] reason"` (or a list of such comments) in a resource
+/// block: the Terraform JSON way to suppress findings on that resource.
+fn suppressions(id: &ResourceId, body: &Node) -> Vec<Suppression> {
+    const MARKER: &str = "iamlint: ignore[";
+    let comments = body.get("//").map(Node::items).unwrap_or_default();
+    let mut found = Vec::new();
+    for comment in comments {
+        let Some(text) = comment.as_str() else {
+            continue;
+        };
+        let Some((rules, reason)) = text
+            .find(MARKER)
+            .and_then(|at| text.get(at + MARKER.len()..))
+            .and_then(|rest| rest.split_once(']'))
+        else {
+            continue;
+        };
+        let reason = Some(reason.trim()).filter(|r| !r.is_empty());
+        found.extend(
+            rules
+                .split(',')
+                .map(str::trim)
+                .filter(|r| !r.is_empty())
+                .map(|rule| Suppression {
+                    file: id.file,
+                    target: SuppressionTarget::Resource(id.name.clone()),
+                    rule: rule.to_owned(),
+                    reason: reason.map(str::to_owned),
+                    loc: Loc::new(id.file, comment.span),
+                }),
+        );
+    }
+    found
 }
 
 /// A block with two labels (`resource "type" "name"`).
