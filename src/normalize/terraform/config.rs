@@ -614,4 +614,8 @@ impl Attributes for Block<'_, '_> {
         let value = self.get(key)?.get(field)?;
         self.scope.values(value).into_iter().next()
     }
+
+    fn configured(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
 }

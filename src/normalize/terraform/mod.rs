@@ -52,6 +52,8 @@ trait Attributes: Sized {
     fn blocks(&self, key: &str) -> Vec<Self>;
     /// One entry of a map attribute (`roles.authenticated`).
     fn field(&self, key: &str, field: &str) -> Option<Expr>;
+    /// Whether the configuration sets the attribute (rather than the provider computing it).
+    fn configured(&self, key: &str) -> bool;
 
     /// A boolean attribute. Unknown values are not flags: rules must not read them as `false`.
     fn flag(&self, key: &str) -> Option<Flag> {
@@ -68,22 +70,43 @@ trait Attributes: Sized {
     }
 }
 
+/// Where a resource type keeps a resource policy.
+struct PolicyAttribute {
+    service: ResourceService,
+    key: &'static str,
+    /// The resource itself (bucket, queue, topic, secret, domain) rather than a resource
+    /// dedicated to its policy. Once applied, Terraform reports such an attribute whatever set
+    /// the policy (a dedicated `…_policy` resource, or AWS's default), so in plans and state it
+    /// is read only when the configuration sets it: otherwise the same policy would be reported
+    /// twice, or a default the user never wrote would be.
+    on_container: bool,
+}
+
 /// Resource types that carry a resource policy, and the attribute holding it.
-fn resource_policy_attribute(kind: &str) -> Option<(ResourceService, &'static str)> {
-    Some(match kind {
-        "aws_s3_bucket_policy" | "aws_s3_bucket" => (ResourceService::S3, "policy"),
-        "aws_sqs_queue_policy" | "aws_sqs_queue" => (ResourceService::Sqs, "policy"),
-        "aws_sns_topic_policy" | "aws_sns_topic" => (ResourceService::Sns, "policy"),
-        "aws_kms_key" => (ResourceService::Kms, "policy"),
-        "aws_secretsmanager_secret_policy" | "aws_secretsmanager_secret" => {
-            (ResourceService::SecretsManager, "policy")
+fn resource_policy_attribute(kind: &str) -> Option<PolicyAttribute> {
+    let (service, key, on_container) = match kind {
+        "aws_s3_bucket_policy" => (ResourceService::S3, "policy", false),
+        "aws_s3_bucket" => (ResourceService::S3, "policy", true),
+        "aws_sqs_queue_policy" => (ResourceService::Sqs, "policy", false),
+        "aws_sqs_queue" => (ResourceService::Sqs, "policy", true),
+        "aws_sns_topic_policy" => (ResourceService::Sns, "policy", false),
+        "aws_sns_topic" => (ResourceService::Sns, "policy", true),
+        "aws_kms_key" => (ResourceService::Kms, "policy", true),
+        "aws_secretsmanager_secret_policy" => (ResourceService::SecretsManager, "policy", false),
+        "aws_secretsmanager_secret" => (ResourceService::SecretsManager, "policy", true),
+        "aws_ecr_repository_policy" => (ResourceService::Ecr, "policy", false),
+        "aws_opensearch_domain_policy" | "aws_elasticsearch_domain_policy" => {
+            (ResourceService::OpenSearch, "access_policies", false)
         }
-        "aws_ecr_repository_policy" => (ResourceService::Ecr, "policy"),
-        "aws_opensearch_domain_policy"
-        | "aws_elasticsearch_domain_policy"
-        | "aws_opensearch_domain"
-        | "aws_elasticsearch_domain" => (ResourceService::OpenSearch, "access_policies"),
+        "aws_opensearch_domain" | "aws_elasticsearch_domain" => {
+            (ResourceService::OpenSearch, "access_policies", true)
+        }
         _ => return None,
+    };
+    Some(PolicyAttribute {
+        service,
+        key,
+        on_container,
     })
 }
 
@@ -305,12 +328,13 @@ fn read_resource(id: ResourceId, attrs: &impl Attributes, model: &mut Model) {
             }
         }
         _ => {
-            if let Some((service, key)) = resource_policy_attribute(&kind)
-                && let Some(document) = attrs.policy(key, PolicyKind::Resource)
+            if let Some(attribute) = resource_policy_attribute(&kind)
+                && (!attribute.on_container || attrs.configured(attribute.key))
+                && let Some(document) = attrs.policy(attribute.key, PolicyKind::Resource)
             {
                 model.resource_policies.push(ResourcePolicy {
                     resource: id,
-                    service,
+                    service: attribute.service,
                     document,
                 });
             }

@@ -516,6 +516,11 @@ impl Attributes for Values<'_, '_> {
             .collect()
     }
 
+    /// State output has no configuration: nothing there counts as configured.
+    fn configured(&self, key: &str) -> bool {
+        self.config.and_then(|c| c.get(key)).is_some()
+    }
+
     fn field(&self, key: &str, field: &str) -> Option<Expr> {
         let value = self
             .given(key)

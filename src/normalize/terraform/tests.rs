@@ -494,3 +494,40 @@ fn deep_and_wide_locals_stay_bounded() {
         .unwrap();
     assert!(model.principals[0].name.as_ref().unwrap().is_symbolic());
 }
+
+#[test]
+fn container_policies_only_when_configured() {
+    let policy =
+        r#"{\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":\"sqs:*\"}]}"#;
+    let config = module(&[&format!(
+        r#"{{"resource": {{"aws_sqs_queue": {{"q": {{"policy": "{policy}"}}, "plain": {{"name": "p"}}}}}}}}"#
+    )]);
+    assert_eq!(config.resource_policies.len(), 1);
+    assert_eq!(config.resource_policies[0].resource.name, "aws_sqs_queue.q");
+
+    // State reports the policy a dedicated resource (or AWS's default) set: not the queue's own.
+    let resource = |name: &str| {
+        format!(
+            r#"{{"address": "aws_sqs_queue.{name}", "mode": "managed", "type": "aws_sqs_queue", "name": "{name}", "values": {{"policy": "{policy}"}}}}"#
+        )
+    };
+    let state = format!(
+        r#"{{"format_version": "1.0", "values": {{"root_module": {{"resources": [{}]}}}}}}"#,
+        resource("q")
+    );
+    assert!(plan(&state).resource_policies.is_empty());
+    let planned = format!(
+        r#"{{"format_version": "1.2", "planned_values": {{"root_module": {{"resources": [{}, {}]}}}},
+           "configuration": {{"root_module": {{"resources": [
+             {{"address": "aws_sqs_queue.q", "expressions": {{"policy": {{"constant_value": "…"}}}}}},
+             {{"address": "aws_sqs_queue.other", "expressions": {{}}}}]}}}}}}"#,
+        resource("q"),
+        resource("other")
+    );
+    let names: Vec<String> = plan(&planned)
+        .resource_policies
+        .iter()
+        .map(|p| p.resource.name.clone())
+        .collect();
+    assert_eq!(names, ["aws_sqs_queue.q"]);
+}
