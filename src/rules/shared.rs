@@ -1,7 +1,7 @@
 //! IAM knowledge several rules share: which federated principal is which provider, which
 //! condition key pins its audience, which actions assume a role.
 
-pub use crate::model::federation::{COGNITO, Federated, classify_federated};
+pub use crate::model::federation::{COGNITO, Federated, classify_federated, classify_federated_in};
 use crate::model::{Expr, Model, Principal, Statement};
 
 pub const ASSUME_ROLE: &str = "sts:AssumeRole";
