@@ -9,7 +9,7 @@ use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan,
 };
 
-use super::Style;
+use super::ReportOptions;
 use crate::Outcome;
 use crate::finding::{Finding, Severity};
 use crate::input::InputError;
@@ -18,8 +18,8 @@ use crate::source::{SourceMap, Span};
 /// Width snippets are wrapped at; fixed so output does not depend on the terminal.
 const WIDTH: usize = 100;
 
-pub fn write(outcome: &Outcome, style: Style, out: &mut dyn Write) -> io::Result<()> {
-    let theme = if style.color {
+pub fn write(outcome: &Outcome, options: &ReportOptions, out: &mut dyn Write) -> io::Result<()> {
+    let theme = if options.color {
         GraphicalTheme::unicode()
     } else {
         GraphicalTheme::unicode_nocolor()
@@ -35,13 +35,17 @@ pub fn write(outcome: &Outcome, style: Style, out: &mut dyn Write) -> io::Result
     for error in &outcome.errors {
         render(&handler, &ErrorDiagnostic(error), out)?;
     }
-    if !style.quiet {
+    if !options.quiet {
         writeln!(out, "{}", summary_line(outcome))?;
     }
     Ok(())
 }
 
-fn render(handler: &GraphicalReportHandler, diagnostic: &dyn Diagnostic, out: &mut dyn Write) -> io::Result<()> {
+fn render(
+    handler: &GraphicalReportHandler,
+    diagnostic: &dyn Diagnostic,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let mut text = String::new();
     handler
         .render_report(&mut text, diagnostic)
@@ -53,7 +57,11 @@ pub fn summary_line(outcome: &Outcome) -> String {
     let counts: Vec<String> = Severity::ALL
         .iter()
         .filter_map(|sev| {
-            let n = outcome.findings.iter().filter(|f| f.severity == *sev).count();
+            let n = outcome
+                .findings
+                .iter()
+                .filter(|f| f.severity == *sev)
+                .count();
             (n > 0).then(|| format!("{n} {sev}"))
         })
         .collect();
@@ -105,7 +113,9 @@ impl<'a> FindingDiagnostic<'a> {
                 .related
                 .iter()
                 .filter(|r| r.loc.file == finding.loc.file && r.loc.span != finding.loc.span)
-                .map(|r| LabeledSpan::new_with_span(Some(r.message.clone()), source_span(r.loc.span))),
+                .map(|r| {
+                    LabeledSpan::new_with_span(Some(r.message.clone()), source_span(r.loc.span))
+                }),
         );
         FindingDiagnostic {
             finding,
@@ -117,7 +127,9 @@ impl<'a> FindingDiagnostic<'a> {
 
 impl fmt::Debug for FindingDiagnostic<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("FindingDiagnostic").field("finding", &self.finding.rule.code).finish()
+        f.debug_struct("FindingDiagnostic")
+            .field("finding", &self.finding.rule.code)
+            .finish()
     }
 }
 
@@ -135,7 +147,10 @@ impl std::error::Error for FindingDiagnostic<'_> {}
 
 impl Diagnostic for FindingDiagnostic<'_> {
     fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        Some(Box::new(format!("{} {}", self.finding.rule.code, self.finding.rule.name)))
+        Some(Box::new(format!(
+            "{} {}",
+            self.finding.rule.code, self.finding.rule.name
+        )))
     }
 
     fn severity(&self) -> Option<miette::Severity> {
@@ -163,7 +178,9 @@ struct ErrorDiagnostic<'a>(&'a InputError);
 
 impl fmt::Debug for ErrorDiagnostic<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ErrorDiagnostic").field("file", &self.0.file).finish()
+        f.debug_struct("ErrorDiagnostic")
+            .field("file", &self.0.file)
+            .finish()
     }
 }
 
@@ -172,7 +189,11 @@ impl fmt::Display for ErrorDiagnostic<'_> {
         if self.0.source.is_some() {
             f.write_str(&self.0.message)
         } else {
-            write!(f, "{}:{}:{}: {}", self.0.file, self.0.line, self.0.column, self.0.message)
+            write!(
+                f,
+                "{}:{}:{}: {}",
+                self.0.file, self.0.line, self.0.column, self.0.message
+            )
         }
     }
 }
@@ -185,15 +206,17 @@ impl Diagnostic for ErrorDiagnostic<'_> {
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        self.0.source.as_ref().map(|(file, _)| &file.text as &dyn miette::SourceCode)
+        self.0
+            .source
+            .as_ref()
+            .map(|(file, _)| &file.text as &dyn miette::SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let (file, span) = self.0.source.as_ref()?;
         let label = format!("{}:{}:{}", file.display, self.0.line, self.0.column);
-        Some(Box::new(std::iter::once(LabeledSpan::new_primary_with_span(
-            Some(label),
-            source_span(*span),
-        ))))
+        Some(Box::new(std::iter::once(
+            LabeledSpan::new_primary_with_span(Some(label), source_span(*span)),
+        )))
     }
 }
