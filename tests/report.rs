@@ -87,6 +87,36 @@ fn github_annotations_point_at_the_finding() {
     assert!(output.starts_with("::error file=fixtures/report/broken.yaml,line=6,col=1,"));
 }
 
+/// Twelve open roles: twelve critical findings, more than the ten errors GitHub shows.
+#[test]
+fn github_says_how_many_annotations_it_will_not_show() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut template = String::from("Resources:\n");
+    for i in 0..12 {
+        template.push_str(&format!(
+            "  Open{i}:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {{AWS: \"*\"}}\n            Action: sts:AssumeRole\n"
+        ));
+    }
+    std::fs::write(dir.path().join("open.yaml"), template).unwrap();
+    let outcome = check(&Settings {
+        paths: vec![dir.path().to_path_buf()],
+        ..Settings::default()
+    });
+    assert_eq!(outcome.findings.len(), 12);
+    let output = render(ReportFormat::Github, &outcome);
+    let lines: Vec<&str> = output.lines().collect();
+    assert_eq!(
+        lines.iter().filter(|l| l.starts_with("::error ")).count(),
+        12
+    );
+    // After the errors, before the summary line: GitHub drops two of them.
+    assert!(
+        lines[12].starts_with("::notice title=iamlint::2 problems are not shown as annotations"),
+        "{}",
+        lines[12]
+    );
+}
+
 #[test]
 fn github_job_summary() {
     let mut out = Vec::new();

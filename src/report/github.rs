@@ -115,9 +115,9 @@ pub fn write(outcome: &Outcome, options: &ReportOptions, out: &mut dyn Write) ->
     }
     if hidden > 0 {
         let notice = format!(
-            "{hidden} findings are not shown as annotations: GitHub shows at most \
+            "{hidden} problems are not shown as annotations: GitHub shows at most \
              {SHOWN_PER_LEVEL} errors, {SHOWN_PER_LEVEL} warnings and {SHOWN_PER_LEVEL} notices \
-             per step. All of them are in this log, the job summary and the SARIF report."
+             per step. This log lists them all."
         );
         writeln!(
             out,
