@@ -23,7 +23,9 @@ use crate::source::{LineCol, Loc, SourceFile};
 /// Output formats of `iamlint check`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum ReportFormat {
+    /// Findings with the template lines under each, for people.
     Human,
+    /// The JSON report described in cli.md, for scripts.
     Json,
     /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
     Sarif,
