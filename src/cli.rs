@@ -1,21 +1,28 @@
 //! Command line: clap arguments → validated [`Settings`], run, write the report, exit code.
 //!
 //! The contract is `cli.md`: `iamlint check` (also the default when no sub-command is given),
-//! `iamlint rules`, `iamlint explain`. Invalid flags exit 2.
+//! `iamlint rules`, `iamlint explain`, plus `iamlint completions`. Invalid flags exit 2.
+//! Everything that depends on the terminal or the environment (colour, the progress spinner,
+//! GitHub's job summary file) is decided here, so reporters stay pure.
 
-use std::fs::File;
+use std::ffi::OsString;
+use std::fs::{File, OpenOptions};
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, ColorChoice, CommandFactory, Parser, Subcommand, ValueEnum};
+use clap_complete::Shell;
+use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
 use crate::check;
 use crate::config::{Config, Rules};
 use crate::finding::Severity;
 use crate::graph::export::{GraphFormat, View};
-use crate::report::{ReportFormat, Style, write_report};
+use crate::report::{ReportFormat, ReportOptions, Workspace, github, write_report};
 use crate::rules::{ALL_RULES, find_rule};
+use crate::{Outcome, Settings};
 
 /// Static analysis of AWS IAM in CloudFormation, SAM, CDK and Terraform JSON.
 ///
@@ -23,9 +30,20 @@ use crate::rules::{ALL_RULES, find_rule};
 ///   iamlint check templates/
 ///   iamlint templates/ --format json --output report.json
 ///   iamlint check --select WIF001,XAC002 --fail-on high stacks/app.yaml
+///   iamlint check --format sarif --output iamlint.sarif .
+///   iamlint check --format github .          # annotations in GitHub Actions
 ///   iamlint explain WIF001
+///   iamlint completions bash > ~/.local/share/bash-completion/completions/iamlint
+///
+/// Exit codes: 0 clean, 1 findings at or above --fail-on, 2 unreadable input or bad usage.
 #[derive(Debug, Parser)]
-#[command(name = "iamlint", version, args_conflicts_with_subcommands = true)]
+// Verbatim: the examples are one per line.
+#[command(
+    name = "iamlint",
+    version,
+    args_conflicts_with_subcommands = true,
+    verbatim_doc_comment
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -46,6 +64,17 @@ enum Command {
         /// Rule code or name, e.g. WIF001 or web-identity-trust-without-audience.
         rule: String,
     },
+    /// Print a shell completion script.
+    ///
+    /// Examples:
+    ///   iamlint completions bash > ~/.local/share/bash-completion/completions/iamlint
+    ///   iamlint completions zsh > "${fpath[1]}/_iamlint"
+    ///   iamlint completions fish > ~/.config/fish/completions/iamlint.fish
+    #[command(verbatim_doc_comment)]
+    Completions {
+        /// The shell to complete in.
+        shell: Shell,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -53,7 +82,7 @@ struct CheckArgs {
     /// Files or folders to check.
     #[arg(default_value = ".")]
     paths: Vec<PathBuf>,
-    /// Output format.
+    /// Output format. `github` also appends a summary to $GITHUB_STEP_SUMMARY when it is set.
     #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
     format: ReportFormat,
     /// Write the report to FILE instead of stdout.
@@ -78,9 +107,12 @@ struct CheckArgs {
     /// Worker threads (default: all cores).
     #[arg(long, value_name = "N")]
     jobs: Option<usize>,
-    /// Print only findings, no summary.
+    /// Print only findings, no summary and no progress spinner.
     #[arg(long, short)]
     quiet: bool,
+    /// Colour in the human report: `auto` when writing to a terminal and NO_COLOR is unset.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
 }
 
 #[derive(Debug, Args)]
@@ -134,6 +166,7 @@ pub fn run() -> u8 {
         Some(Command::Graph(args)) => run_graph(args),
         Some(Command::Rules(args)) => list_rules(args.format).map(|()| 0),
         Some(Command::Explain { rule }) => explain(&rule),
+        Some(Command::Completions { shell }) => completions(shell),
     };
     result.unwrap_or_else(|err| {
         eprintln!("iamlint: {err}");
@@ -164,30 +197,43 @@ fn run_check(args: CheckArgs) -> Result<u8, String> {
         .num_threads(args.jobs.unwrap_or(0))
         .build()
         .map_err(|e| format!("cannot start worker threads: {e}"))?;
+    let spinner = (!args.quiet).then(|| spinner(&settings)).flatten();
     let outcome = pool.install(|| check(&settings));
+    if let Some(spinner) = spinner {
+        spinner.finish_and_clear();
+    }
 
     let to_terminal = args.output.is_none() && io::stdout().is_terminal();
-    let style = Style {
-        color: to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+    let options = ReportOptions {
+        color: use_color(args.color, to_terminal, std::env::var_os("NO_COLOR")),
         quiet: args.quiet,
+        workspace: Workspace::detect(),
+        rules: ALL_RULES
+            .iter()
+            .map(|r| r.meta())
+            .filter(|m| settings.selection.enabled(m))
+            .collect(),
     };
     let written = match &args.output {
         Some(path) => File::create(path)
             .and_then(|file| {
                 let mut out = BufWriter::new(file);
-                write_report(args.format, &outcome, style, &mut out)?;
+                write_report(args.format, &outcome, &options, &mut out)?;
                 out.flush()
             })
             .map_err(|e| format!("cannot write {}: {e}", path.display())),
         None => {
             let mut out = io::stdout().lock();
-            write_report(args.format, &outcome, style, &mut out)
+            write_report(args.format, &outcome, &options, &mut out)
                 .and_then(|()| out.flush())
                 .or_else(ignore_broken_pipe)
                 .map_err(|e| format!("cannot write the report: {e}"))
         }
     };
     written?;
+    if args.format == ReportFormat::Github {
+        append_step_summary(&outcome, &options);
+    }
     Ok(outcome.exit_code(fail_on))
 }
 
@@ -232,6 +278,66 @@ fn run_graph(args: GraphArgs) -> Result<u8, String> {
         );
     }
     Ok(if outcome.errors.is_empty() { 0 } else { 2 })
+}
+
+/// `auto` colours a terminal unless NO_COLOR is set to anything but "" (no-color.org).
+fn use_color(choice: ColorChoice, to_terminal: bool, no_color: Option<OsString>) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => to_terminal && no_color.is_none_or(|v| v.is_empty()),
+    }
+}
+
+/// A spinner on stderr while a run takes long enough to wonder, for a person at a terminal.
+/// Never in a pipe, a CI log or a test: stderr is no terminal there.
+fn spinner(settings: &Settings) -> Option<ProgressBar> {
+    if !io::stderr().is_terminal() {
+        return None;
+    }
+    let style = ProgressStyle::with_template("{spinner} checking {msg} ({elapsed})").ok()?;
+    let paths: Vec<String> = settings
+        .paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    let spinner = ProgressBar::new_spinner()
+        .with_style(style)
+        .with_message(paths.join(" "));
+    spinner.enable_steady_tick(Duration::from_millis(100));
+    Some(spinner)
+}
+
+/// In GitHub Actions, add the Markdown summary to the job's page. A failure here only warns:
+/// the annotations, the exit code and any SARIF file are what CI relies on.
+fn append_step_summary(outcome: &Outcome, options: &ReportOptions) {
+    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else {
+        return;
+    };
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let blob_url = (|| {
+        let server = var("GITHUB_SERVER_URL").unwrap_or_else(|| "https://github.com".to_owned());
+        Some(format!(
+            "{server}/{}/blob/{}",
+            var("GITHUB_REPOSITORY")?,
+            var("GITHUB_SHA")?
+        ))
+    })();
+    let appended = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .and_then(|file| {
+            let mut out = BufWriter::new(file);
+            github::write_summary(outcome, options, blob_url.as_deref(), &mut out)?;
+            out.flush()
+        });
+    if let Err(err) = appended {
+        eprintln!(
+            "iamlint: cannot append the job summary to {}: {err}",
+            PathBuf::from(path).display()
+        );
+    }
 }
 
 /// `iamlint … | head` closing the pipe early is not an error.
@@ -282,6 +388,19 @@ fn list_rules(format: ListFormat) -> Result<(), String> {
         .map_err(|e| format!("cannot write: {e}"))
 }
 
+/// The script is built in memory first: clap_complete panics when its writer fails, and
+/// `iamlint completions bash | head` must not.
+fn completions(shell: Shell) -> Result<u8, String> {
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "iamlint", &mut script);
+    io::stdout()
+        .lock()
+        .write_all(&script)
+        .or_else(ignore_broken_pipe)
+        .map_err(|e| format!("cannot write: {e}"))?;
+    Ok(0)
+}
+
 fn explain(selector: &str) -> Result<u8, String> {
     let rule = find_rule(selector)
         .ok_or_else(|| format!("no rule named `{selector}` (see `iamlint rules`)"))?;
@@ -290,4 +409,19 @@ fn explain(selector: &str) -> Result<u8, String> {
         .or_else(ignore_broken_pipe)
         .map_err(|e| format!("cannot write: {e}"))?;
     Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colour_follows_the_terminal_and_no_color() {
+        assert!(use_color(ColorChoice::Auto, true, None));
+        assert!(use_color(ColorChoice::Auto, true, Some(OsString::new())));
+        assert!(!use_color(ColorChoice::Auto, true, Some("1".into())));
+        assert!(!use_color(ColorChoice::Auto, false, None));
+        assert!(use_color(ColorChoice::Always, false, Some("1".into())));
+        assert!(!use_color(ColorChoice::Never, true, None));
+    }
 }

@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use iamlint::config::Config;
-use iamlint::report::{Style, human};
+use iamlint::report::{ReportOptions, human};
 use iamlint::rules::Selection;
 use iamlint::{Settings, check};
 
@@ -60,9 +60,11 @@ fn run_case(path: &Path) {
     let mut rendered = Vec::new();
     human::write(
         &outcome,
-        Style {
+        &ReportOptions {
             color: false,
             quiet: false,
+            workspace: None,
+            rules: Vec::new(),
         },
         &mut rendered,
     )

@@ -9,7 +9,7 @@ use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan,
 };
 
-use super::Style;
+use super::ReportOptions;
 use crate::Outcome;
 use crate::finding::{Finding, Severity};
 use crate::input::InputError;
@@ -18,8 +18,8 @@ use crate::source::{SourceMap, Span};
 /// Width snippets are wrapped at; fixed so output does not depend on the terminal.
 const WIDTH: usize = 100;
 
-pub fn write(outcome: &Outcome, style: Style, out: &mut dyn Write) -> io::Result<()> {
-    let theme = if style.color {
+pub fn write(outcome: &Outcome, options: &ReportOptions, out: &mut dyn Write) -> io::Result<()> {
+    let theme = if options.color {
         GraphicalTheme::unicode()
     } else {
         GraphicalTheme::unicode_nocolor()
@@ -35,7 +35,7 @@ pub fn write(outcome: &Outcome, style: Style, out: &mut dyn Write) -> io::Result
     for error in &outcome.errors {
         render(&handler, &ErrorDiagnostic(error), out)?;
     }
-    if !style.quiet {
+    if !options.quiet {
         writeln!(out, "{}", summary_line(outcome))?;
     }
     Ok(())

@@ -4,6 +4,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use super::position;
 use crate::Outcome;
 use crate::finding::{Finding, Severity};
 
@@ -119,19 +120,15 @@ pub fn write(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
 }
 
 fn finding<'a>(outcome: &'a Outcome, f: &'a Finding) -> JsonFinding<'a> {
-    let file = outcome.sources.get(f.loc.file);
-    let (start, end) = match file {
-        Some(file) => (
-            file.line_col(f.loc.span.start),
-            file.line_col(f.loc.span.end),
-        ),
+    let (file, start, end) = match position(outcome, f.loc) {
+        Some((file, start, end)) => (file.display.as_str(), start, end),
         None => Default::default(),
     };
     JsonFinding {
         rule: f.rule.code,
         name: f.rule.name,
         severity: f.severity,
-        file: file.map_or("", |f| f.display.as_str()),
+        file,
         line: start.line,
         column: start.column,
         end_line: end.line,
