@@ -1,6 +1,7 @@
 use std::collections::HashMap;
 
 use petgraph::graph::NodeIndex;
+use serde::Deserialize;
 
 use crate::graph::{AccountKey, EdgeKind, IamGraph, ModelRef, NodeKind};
 use crate::model::{
@@ -8,7 +9,7 @@ use crate::model::{
     Statement, Symbol,
 };
 use crate::rules::shared::{policy_node_label, principal_kind_word, principal_label};
-use crate::rules::{Rule, RuleContext, RuleMeta, declare_rule};
+use crate::rules::{OptionsError, OptionsInput, Rule, RuleContext, RuleMeta, declare_rule};
 use crate::source::{FileId, Loc};
 
 declare_rule! {
@@ -21,15 +22,33 @@ declare_rule! {
     }
 }
 
-/// `[rules.POL001] max_inline_policies`, when the configuration does not set it.
-pub const DEFAULT_MAX_INLINE_POLICIES: usize = 1;
+/// `[rules.POL001]` in `iamlint.toml`.
+#[derive(Debug, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Options {
+    /// Inline policies a principal may hold before it is reported.
+    pub max_inline_policies: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            max_inline_policies: 1,
+        }
+    }
+}
 
 impl Rule for InlinePolicyOveruse {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
     }
 
+    fn validate_options(&self, options: &OptionsInput<'_>) -> Result<(), OptionsError> {
+        options.check::<Options>()
+    }
+
     fn check(&self, cx: &mut RuleContext<'_>) {
+        let options: Options = cx.options();
         let groups = duplicate_groups(cx.model, cx.graph, |file| cx.account_of(file).clone());
         for group in groups {
             let Some((first, rest)) = group.split_first() else {
@@ -54,7 +73,7 @@ impl Rule for InlinePolicyOveruse {
             }
             cx.report(finding);
         }
-        for overuse in principals_over_limit(cx.model, cx.graph, DEFAULT_MAX_INLINE_POLICIES) {
+        for overuse in principals_over_limit(cx.model, cx.graph, options.max_inline_policies) {
             let Some(principal) = cx.model.principals.get(overuse.principal) else {
                 continue;
             };
@@ -437,6 +456,7 @@ mod tests {
                 account: AccountKey::Unnamed,
                 scope: 0,
             }],
+            &crate::config::Accounts::default(),
         );
         (model, graph)
     }
@@ -471,6 +491,19 @@ Resources:
             principals_over_limit(&model, &graph, 0)[0].policies.len(),
             2
         );
+    }
+
+    #[test]
+    fn options_are_checked_against_their_type() {
+        let parse = |text: &'static str| {
+            let table = toml::de::DeTable::parse(text).unwrap().into_inner();
+            let (_, value) = table.into_iter().next().unwrap();
+            InlinePolicyOveruse.validate_options(&crate::rules::OptionsInput::new(value))
+        };
+        assert_eq!(parse("[t]\nmax_inline_policies = 3\n"), Ok(()));
+        assert!(parse("[t]\nmax_inline_policies = \"three\"\n").is_err());
+        assert!(parse("[t]\nmax_inline_policy = 3\n").is_err());
+        assert!(parse("[t]\nmax_inline_policies = -1\n").is_err());
     }
 
     #[test]
