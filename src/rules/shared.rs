@@ -91,7 +91,9 @@ impl DocumentRef<'_> {
                 };
                 format!("{kind} `{name}`")
             }
-            DocumentOwner::Resource(_) => format!("resource policy of `{}`", self.resource.name),
+            DocumentOwner::Resource(policy) => {
+                format!("resource policy of `{}`", policy.resource.name)
+            }
         }
     }
 }
@@ -332,5 +334,197 @@ pub fn policy_node_label(model: &Model, graph: &IamGraph, node: NodeIndex) -> St
             },
         ),
         _ => graph_node.name.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Conditions;
+
+    fn lit(text: &str) -> Expr {
+        Expr::literal(text, Loc::default())
+    }
+
+    fn condition(operator: &str, key: &str, values: &[&str]) -> Condition {
+        Condition {
+            operator: operator.into(),
+            operator_loc: Loc::default(),
+            key: key.into(),
+            key_loc: Loc::default(),
+            values: values.iter().map(|v| lit(v)).collect(),
+        }
+    }
+
+    #[test]
+    fn which_conditions_narrow_a_grant() {
+        assert!(condition_scopes(&condition(
+            "StringEquals",
+            "aws:PrincipalTag/team",
+            &["ops"]
+        )));
+        assert!(condition_scopes(&condition(
+            "NumericLessThan",
+            "aws:MultiFactorAuthAge",
+            &["3600"]
+        )));
+        assert!(condition_scopes(&condition(
+            "DateLessThan",
+            "aws:CurrentTime",
+            &["2026-12-31T00:00:00Z"]
+        )));
+        assert!(condition_scopes(&condition(
+            "IpAddress",
+            "aws:SourceIp",
+            &["10.0.0.0/8"]
+        )));
+        assert!(!condition_scopes(&condition(
+            "IpAddress",
+            "aws:SourceIp",
+            &["0.0.0.0/0"]
+        )));
+        assert!(!condition_scopes(&condition(
+            "IpAddress",
+            "aws:SourceIp",
+            &["10.0.0.0/8", "::/0"]
+        )));
+        assert!(!condition_scopes(&condition(
+            "Bool",
+            "aws:SecureTransport",
+            &["true"]
+        )));
+        assert!(!condition_scopes(&condition(
+            "StringEqualsIfExists",
+            "aws:RequestTag/a",
+            &["b"]
+        )));
+        assert!(!condition_scopes(&condition(
+            "NumericLessThanIfExists",
+            "aws:MultiFactorAuthAge",
+            &["1"]
+        )));
+        assert!(!condition_scopes(&condition(
+            "StringNotEquals",
+            "aws:PrincipalAccount",
+            &["1"]
+        )));
+        assert!(!condition_scopes(&condition(
+            "ForAllValues:StringEquals",
+            "aws:TagKeys",
+            &["a"]
+        )));
+        assert!(!condition_scopes(&condition(
+            "StringLike",
+            "aws:PrincipalTag/team",
+            &["*"]
+        )));
+        assert!(!condition_scopes(&condition(
+            "Null",
+            "aws:TokenIssueTime",
+            &["false"]
+        )));
+    }
+
+    #[test]
+    fn unreadable_conditions_count_as_scoping() {
+        let mut statement = Statement {
+            loc: Loc::default(),
+            sid: None,
+            effect: crate::model::Effect::Allow,
+            effect_loc: Loc::default(),
+            principal: None,
+            not_principal: None,
+            action: Some(vec![lit("*")]),
+            not_action: None,
+            resource: Some(vec![lit("*")]),
+            not_resource: None,
+            conditions: Conditions::default(),
+        };
+        assert!(!is_scoped(&statement));
+        statement.conditions.opaque = true;
+        assert!(is_scoped(&statement));
+    }
+
+    #[test]
+    fn any_resource_values() {
+        assert!(is_any_resource(&lit("*")));
+        assert!(is_any_resource(&lit("arn:aws:*:*:*:*")));
+        assert!(is_any_resource(&lit("arn:*:*:*:*:*")));
+        assert!(is_any_resource(&lit("arn:aws:*")));
+        assert!(!is_any_resource(&lit("?")));
+        assert!(!is_any_resource(&lit("arn:aws:s3:::*")));
+        assert!(!is_any_resource(&lit("arn:aws")));
+        assert!(!is_any_resource(&Expr::symbol(
+            Symbol::Param("R".into()),
+            Loc::default()
+        )));
+    }
+
+    #[test]
+    fn literal_grants() {
+        let statement = |action: Option<Vec<Expr>>, not_action: Option<Vec<Expr>>| Statement {
+            loc: Loc::default(),
+            sid: None,
+            effect: crate::model::Effect::Allow,
+            effect_loc: Loc::default(),
+            principal: None,
+            not_principal: None,
+            action,
+            not_action,
+            resource: None,
+            not_resource: None,
+            conditions: Conditions::default(),
+        };
+        let pass = "iam:PassRole";
+        let listed = statement(Some(vec![lit("s3:GetObject"), lit("IAM:Pass*")]), None);
+        assert!(
+            matches!(literal_grant(&listed, pass), Some(ActionGrant::Listed(a)) if a.is_literal("IAM:Pass*"))
+        );
+        let param = statement(
+            Some(vec![Expr::symbol(
+                Symbol::Param("A".into()),
+                Loc::default(),
+            )]),
+            None,
+        );
+        assert_eq!(literal_grant(&param, pass), None);
+        let open = statement(None, Some(vec![lit("iam:CreateUser")]));
+        assert_eq!(literal_grant(&open, pass), Some(ActionGrant::NotExcluded));
+        let closed = statement(None, Some(vec![lit("iam:*")]));
+        assert_eq!(literal_grant(&closed, pass), None);
+        let unknown = statement(
+            None,
+            Some(vec![Expr::symbol(
+                Symbol::Param("A".into()),
+                Loc::default(),
+            )]),
+        );
+        assert_eq!(literal_grant(&unknown, pass), None);
+    }
+
+    #[test]
+    fn policy_variables() {
+        assert_eq!(
+            policy_variable(&lit("arn:aws:s3:::home/${aws:username}/*")).as_deref(),
+            Some("${aws:username}")
+        );
+        assert_eq!(
+            policy_variable(&lit("${cognito-identity.amazonaws.com:sub}")).as_deref(),
+            Some("${cognito-identity.amazonaws.com:sub}")
+        );
+        assert_eq!(policy_variable(&lit("arn:aws:s3:::plain/*")), None);
+        assert_eq!(policy_variable(&lit("${AWS::Region}")), None);
+        let template = Expr {
+            parts: vec![
+                Part::Lit("arn:aws:s3:::home/".into()),
+                Part::Sym(Symbol::OwnAccount),
+                Part::Sym(Symbol::Resource("aws:username".into())),
+            ],
+            loc: Loc::default(),
+        };
+        assert_eq!(
+            policy_variable(&template).as_deref(),
+            Some("${aws:username}")
+        );
     }
 }
