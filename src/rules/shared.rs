@@ -3,7 +3,7 @@
 //! policies, what grants an action, which resource values mean "everything", which conditions
 //! narrow a grant.
 
-pub use crate::model::federation::{COGNITO, Federated, classify_federated};
+pub use crate::model::federation::{COGNITO, Federated, classify_federated, classify_federated_in};
 use petgraph::graph::NodeIndex;
 
 use crate::graph::{IamGraph, ModelRef};

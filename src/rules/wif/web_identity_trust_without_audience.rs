@@ -1,6 +1,6 @@
 use crate::model::PrincipalKind;
 use crate::rules::shared::{
-    ASSUME_ROLE_WITH_WEB_IDENTITY, COGNITO, Federated, classify_federated, principal_label,
+    ASSUME_ROLE_WITH_WEB_IDENTITY, COGNITO, Federated, classify_federated_in, principal_label,
     trust_allow_statements,
 };
 use crate::rules::{Rule, RuleContext, RuleMeta, declare_rule};
@@ -34,7 +34,8 @@ impl Rule for WebIdentityTrustWithoutAudience {
                 .flat_map(|p| p.entries.iter())
                 .filter(|e| e.kind == PrincipalKind::Federated && !e.value.is_literal("*"));
             for entry in federated {
-                let provider = classify_federated(&entry.value, model);
+                let provider =
+                    classify_federated_in(&entry.value, model, &|a, b| cx.same_scope(a, b));
                 let pinned = match provider.audience_key() {
                     Some(key) => statement.conditions.pins(&key),
                     None if provider == Federated::UnknownWebIdentity => {
