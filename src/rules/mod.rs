@@ -11,6 +11,7 @@
 //! [`RuleContext::options`].
 
 mod esc;
+mod pol;
 pub mod shared;
 mod sup;
 mod wif;
@@ -155,6 +156,15 @@ pub(crate) use declare_rule;
 /// Every rule, sorted by code.
 pub static ALL_RULES: &[&dyn Rule] = &[
     &esc::external_path_to_admin::ExternalPathToAdmin,
+    &pol::inline_policy_overuse::InlinePolicyOveruse,
+    &pol::user_with_direct_policies::UserWithDirectPolicies,
+    &pol::full_admin_policy::FullAdminPolicy,
+    &pol::service_wildcard_on_all_resources::ServiceWildcardOnAllResources,
+    &pol::allow_not_action::AllowNotAction,
+    &pol::allow_not_principal::AllowNotPrincipal,
+    &pol::passrole_unrestricted::PassroleUnrestricted,
+    &pol::malformed_policy::MalformedPolicy,
+    &pol::privileged_managed_policy::PrivilegedManagedPolicy,
     &sup::suppression_without_reason::SuppressionWithoutReason,
     &wif::web_identity_trust_without_audience::WebIdentityTrustWithoutAudience,
     &xac::cross_account_trust_unscoped::CrossAccountTrustUnscoped,

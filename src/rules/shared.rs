@@ -1,8 +1,18 @@
 //! IAM knowledge several rules share: which federated principal is which provider, which
-//! condition key pins its audience, which actions assume a role.
+//! condition key pins its audience, which actions assume a role; which documents are identity
+//! policies, what grants an action, which resource values mean "everything", which conditions
+//! narrow a grant.
 
 pub use crate::model::federation::{COGNITO, Federated, classify_federated, classify_federated_in};
-use crate::model::{Expr, Model, Principal, Statement};
+use petgraph::graph::NodeIndex;
+
+use crate::graph::{IamGraph, ModelRef};
+use crate::model::policy::{is_wildcard_only, wildcard_match};
+use crate::model::{
+    Condition, Expr, Model, Part, PolicyDocument, PolicyKind, Principal, PrincipalType, ResourceId,
+    ResourcePolicy, StandalonePolicy, Statement, Symbol,
+};
+use crate::source::{Loc, Span};
 
 pub const ASSUME_ROLE: &str = "sts:AssumeRole";
 pub const ASSUME_ROLE_WITH_WEB_IDENTITY: &str = "sts:AssumeRoleWithWebIdentity";
@@ -24,4 +34,497 @@ pub fn principal_label(principal: &Principal) -> String {
         .and_then(Expr::as_literal)
         .filter(|name| !name.is_empty())
         .map_or_else(|| principal.resource.name.clone(), str::to_owned)
+}
+
+// Policy documents and statements, as the POL rules read them.
+
+/// Who holds a policy document; decides how the document is named in messages.
+#[derive(Clone, Copy, Debug)]
+pub enum DocumentOwner<'m> {
+    /// A role's trust policy.
+    Trust(&'m Principal),
+    /// Embedded in a principal (`Policies`, `inline_policy`), with its policy name if any.
+    Embedded(&'m Principal, Option<&'m Expr>),
+    /// A policy declared as a resource of its own (inline or customer managed).
+    Standalone(&'m StandalonePolicy),
+    /// A resource policy (bucket, queue, key…).
+    Resource(&'m ResourcePolicy),
+}
+
+/// One policy document of the scan with its holder.
+#[derive(Clone, Copy, Debug)]
+pub struct DocumentRef<'m> {
+    pub resource: &'m ResourceId,
+    pub document: &'m PolicyDocument,
+    pub owner: DocumentOwner<'m>,
+}
+
+impl DocumentRef<'_> {
+    /// How the document is named in messages: "inline policy `s3` of role `app`",
+    /// "managed policy `deploy`", "resource policy of `BucketPolicy`".
+    pub fn label(&self) -> String {
+        match self.owner {
+            DocumentOwner::Trust(role) => {
+                format!("trust policy of role `{}`", principal_label(role))
+            }
+            DocumentOwner::Embedded(principal, name) => {
+                let holder = format!(
+                    "{} `{}`",
+                    principal_kind_word(principal.kind),
+                    principal_label(principal)
+                );
+                match name {
+                    Some(name) => format!("inline policy `{}` of {holder}", name.display()),
+                    None => format!("inline policy of {holder}"),
+                }
+            }
+            DocumentOwner::Standalone(policy) => {
+                let name = policy
+                    .name
+                    .as_ref()
+                    .and_then(Expr::as_literal)
+                    .unwrap_or(&policy.resource.name);
+                let kind = if policy.managed {
+                    "managed policy"
+                } else {
+                    "policy"
+                };
+                format!("{kind} `{name}`")
+            }
+            DocumentOwner::Resource(policy) => {
+                format!("resource policy of `{}`", policy.resource.name)
+            }
+        }
+    }
+}
+
+/// Every policy document of the scan: trust, embedded and standalone identity policies, and
+/// resource policies. Same documents as [`Model::documents`], with their holders.
+pub fn policy_documents(model: &Model) -> impl Iterator<Item = DocumentRef<'_>> {
+    let of_principals = model.principals.iter().flat_map(|p| {
+        let trust = p.trust.iter().map(move |document| DocumentRef {
+            resource: &p.resource,
+            document,
+            owner: DocumentOwner::Trust(p),
+        });
+        let embedded = p.inline_policies.iter().map(move |inline| DocumentRef {
+            resource: &p.resource,
+            document: &inline.document,
+            owner: DocumentOwner::Embedded(p, inline.name.as_ref()),
+        });
+        trust.chain(embedded)
+    });
+    let standalone = model.policies.iter().map(|p| DocumentRef {
+        resource: &p.resource,
+        document: &p.document,
+        owner: DocumentOwner::Standalone(p),
+    });
+    let of_resources = model.resource_policies.iter().map(|p| DocumentRef {
+        resource: &p.resource,
+        document: &p.document,
+        owner: DocumentOwner::Resource(p),
+    });
+    of_principals.chain(standalone).chain(of_resources)
+}
+
+/// `Allow` statements of identity policies (embedded, inline and managed), with their document.
+/// Trust and resource policies are left out: there `Resource: "*"` means "this resource".
+pub fn identity_allow_statements(
+    model: &Model,
+) -> impl Iterator<Item = (DocumentRef<'_>, &Statement)> {
+    policy_documents(model)
+        .filter(|d| d.document.kind == PolicyKind::Identity)
+        .flat_map(|d| d.document.statements.iter().map(move |s| (d, s)))
+        .filter(|(_, s)| s.is_allow())
+}
+
+/// `Allow` statements of every policy document.
+pub fn allow_statements(model: &Model) -> impl Iterator<Item = (DocumentRef<'_>, &Statement)> {
+    policy_documents(model)
+        .flat_map(|d| d.document.statements.iter().map(move |s| (d, s)))
+        .filter(|(_, s)| s.is_allow())
+}
+
+pub fn principal_kind_word(kind: PrincipalType) -> &'static str {
+    match kind {
+        PrincipalType::Role => "role",
+        PrincipalType::User => "user",
+        PrincipalType::Group => "group",
+    }
+}
+
+/// How a statement's action element reaches an action.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ActionGrant<'a> {
+    /// This `Action` value matches it (`iam:PassRole`, `iam:Pass*`, `*`).
+    Listed(&'a Expr),
+    /// `NotAction` lists it nowhere, so it is granted.
+    NotExcluded,
+}
+
+/// Whether a statement grants `action` on literal evidence: an `Action` value whose text
+/// matches it, or a `NotAction` whose values are all known and none matches it. Unlike
+/// [`Statement::covers_action`], an unknown value (`!Ref ActionParam`) proves nothing here:
+/// rules that report a grant must be able to point at it.
+pub fn literal_grant<'a>(statement: &'a Statement, action: &str) -> Option<ActionGrant<'a>> {
+    if let Some(actions) = &statement.action {
+        return actions
+            .iter()
+            .find(|a| a.as_literal().is_some_and(|p| wildcard_match(p, action)))
+            .map(ActionGrant::Listed);
+    }
+    let not_actions = statement.not_action.as_ref()?;
+    let known: Option<Vec<&str>> = not_actions.iter().map(Expr::as_literal).collect();
+    let excluded = known?.iter().any(|p| wildcard_match(p, action));
+    (!excluded).then_some(ActionGrant::NotExcluded)
+}
+
+/// A `Resource` value that matches every resource: `*`, or an ARN whose fields after the
+/// partition are all wildcards (`arn:aws:*:*:*:*`, `arn:*:*:*:*:*`).
+pub fn is_any_resource(value: &Expr) -> bool {
+    let Some(text) = value.as_literal() else {
+        return false;
+    };
+    let text = text.trim();
+    if is_wildcard_only(value) {
+        return text.contains('*');
+    }
+    let Some(rest) = text.strip_prefix("arn:") else {
+        return false;
+    };
+    let all_star = |f: &str| !f.is_empty() && f.chars().all(|c| c == '*');
+    match rest.split_once(':') {
+        Some((_partition, tail)) => tail.split(':').all(all_star),
+        None => all_star(rest),
+    }
+}
+
+/// The first `Resource` value of a statement that matches every resource.
+pub fn any_resource(statement: &Statement) -> Option<&Expr> {
+    statement
+        .resource
+        .as_ref()?
+        .iter()
+        .find(|r| is_any_resource(r))
+}
+
+/// Condition keys whose value any caller can satisfy, so pinning them narrows nothing.
+const NON_SCOPING_KEYS: &[&str] = &["aws:SecureTransport"];
+
+/// Whether a condition narrows when an `Allow` applies (rules.md: a condition "scopes" only
+/// when it can actually narrow who matches). Positive tests with concrete values scope, and so
+/// do range tests (`NumericLessThan aws:MultiFactorAuthAge`, `DateLessThan aws:CurrentTime`)
+/// and source networks other than the whole internet. `…IfExists`, negated operators,
+/// `ForAllValues`, `Null`, wildcard-only values and `aws:SecureTransport` do not: each is true
+/// for a caller who simply leaves the key out or is on TLS.
+pub fn condition_scopes(condition: &Condition) -> bool {
+    if NON_SCOPING_KEYS.iter().any(|k| condition.key_is(k)) {
+        return false;
+    }
+    if condition.pins_value() {
+        return true;
+    }
+    let op = condition.parsed_operator();
+    let range = matches!(
+        op.base,
+        "NumericLessThan"
+            | "NumericLessThanEquals"
+            | "NumericGreaterThan"
+            | "NumericGreaterThanEquals"
+            | "DateEquals"
+            | "DateLessThan"
+            | "DateLessThanEquals"
+            | "DateGreaterThan"
+            | "DateGreaterThanEquals"
+            | "BinaryEquals"
+    );
+    let network = op.base == "IpAddress" && !condition.values.iter().any(is_open_cidr);
+    (range || network)
+        && !op.if_exists
+        && op.set_qualifier.is_none()
+        && !condition.values.is_empty()
+        && condition.values.iter().all(|v| !is_wildcard_only(v))
+}
+
+/// A CIDR so short it covers a large part of the internet (`0.0.0.0/0`, `::/0`, any IPv4
+/// prefix under /8 or IPv6 prefix under /16): as good as no source restriction.
+fn is_open_cidr(value: &Expr) -> bool {
+    let Some((address, prefix)) = value.as_literal().and_then(|t| t.trim().split_once('/')) else {
+        return false;
+    };
+    let Ok(prefix) = prefix.parse::<u8>() else {
+        return false;
+    };
+    if address.contains(':') {
+        prefix < 16
+    } else {
+        prefix < 8
+    }
+}
+
+/// Whether some condition of the statement scopes it. A condition block we could not read
+/// counts as scoping: rules using this report grants they can show are unconditional.
+pub fn is_scoped(statement: &Statement) -> bool {
+    statement.conditions.opaque || statement.conditions.items.iter().any(condition_scopes)
+}
+
+/// One location covering several values (a `NotAction` list), for pointing at all of them.
+pub fn span_of(values: &[Expr]) -> Option<Loc> {
+    let first = values.first()?.loc;
+    let last = values.last().map_or(first, |v| v.loc);
+    if first.file != last.file || last.span.end < first.span.start {
+        return Some(first);
+    }
+    Some(Loc::new(
+        first.file,
+        Span {
+            start: first.span.start,
+            end: last.span.end,
+        },
+    ))
+}
+
+/// The first IAM policy variable a value uses (`${aws:username}`,
+/// `${cognito-identity.amazonaws.com:sub}`): text substituted at request time under policy
+/// version 2012-10-17 only. Template references such as `${AWS::AccountId}` are not policy
+/// variables; an unescaped variable that `Fn::Sub` took for a reference is.
+pub fn policy_variable(value: &Expr) -> Option<String> {
+    value.parts.iter().find_map(|part| match part {
+        Part::Lit(text) => {
+            let mut rest = text.as_str();
+            while let Some(start) = rest.find("${") {
+                let after = rest.get(start + 2..)?;
+                let end = after.find('}')?;
+                let name = after.get(..end)?;
+                if name.contains(':') && !name.starts_with("AWS::") {
+                    return Some(format!("${{{name}}}"));
+                }
+                rest = after.get(end + 1..)?;
+            }
+            None
+        }
+        Part::Sym(Symbol::Resource(name)) if name.contains(':') && !name.contains("::") => {
+            Some(format!("${{{name}}}"))
+        }
+        Part::Sym(_) => None,
+    })
+}
+
+/// How a policy node of the graph is named in messages: an embedded policy by its
+/// `PolicyName`, a policy resource by its name (else its logical id), an AWS managed policy by
+/// its name.
+pub fn policy_node_label(model: &Model, graph: &IamGraph, node: NodeIndex) -> String {
+    let graph_node = graph.node(node);
+    match graph_node.model {
+        ModelRef::InlinePolicy { principal, index } => model
+            .principals
+            .get(principal)
+            .and_then(|p| p.inline_policies.get(index))
+            .and_then(|i| i.name.as_ref())
+            .map_or_else(|| format!("policy {}", index + 1), Expr::display),
+        ModelRef::Policy(i) => model.policies.get(i).map_or_else(
+            || graph_node.name.clone(),
+            |p| {
+                p.name
+                    .as_ref()
+                    .and_then(Expr::as_literal)
+                    .filter(|n| !n.is_empty())
+                    .unwrap_or(&p.resource.name)
+                    .to_owned()
+            },
+        ),
+        _ => graph_node.name.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Conditions;
+
+    fn lit(text: &str) -> Expr {
+        Expr::literal(text, Loc::default())
+    }
+
+    fn condition(operator: &str, key: &str, values: &[&str]) -> Condition {
+        Condition {
+            operator: operator.into(),
+            operator_loc: Loc::default(),
+            key: key.into(),
+            key_loc: Loc::default(),
+            values: values.iter().map(|v| lit(v)).collect(),
+        }
+    }
+
+    #[test]
+    fn which_conditions_narrow_a_grant() {
+        assert!(condition_scopes(&condition(
+            "StringEquals",
+            "aws:PrincipalTag/team",
+            &["ops"]
+        )));
+        assert!(condition_scopes(&condition(
+            "NumericLessThan",
+            "aws:MultiFactorAuthAge",
+            &["3600"]
+        )));
+        assert!(condition_scopes(&condition(
+            "DateLessThan",
+            "aws:CurrentTime",
+            &["2026-12-31T00:00:00Z"]
+        )));
+        assert!(condition_scopes(&condition(
+            "IpAddress",
+            "aws:SourceIp",
+            &["10.0.0.0/8"]
+        )));
+        assert!(!condition_scopes(&condition(
+            "IpAddress",
+            "aws:SourceIp",
+            &["0.0.0.0/0"]
+        )));
+        assert!(!condition_scopes(&condition(
+            "IpAddress",
+            "aws:SourceIp",
+            &["10.0.0.0/8", "::/0"]
+        )));
+        assert!(!condition_scopes(&condition(
+            "Bool",
+            "aws:SecureTransport",
+            &["true"]
+        )));
+        assert!(!condition_scopes(&condition(
+            "StringEqualsIfExists",
+            "aws:RequestTag/a",
+            &["b"]
+        )));
+        assert!(!condition_scopes(&condition(
+            "NumericLessThanIfExists",
+            "aws:MultiFactorAuthAge",
+            &["1"]
+        )));
+        assert!(!condition_scopes(&condition(
+            "StringNotEquals",
+            "aws:PrincipalAccount",
+            &["1"]
+        )));
+        assert!(!condition_scopes(&condition(
+            "ForAllValues:StringEquals",
+            "aws:TagKeys",
+            &["a"]
+        )));
+        assert!(!condition_scopes(&condition(
+            "StringLike",
+            "aws:PrincipalTag/team",
+            &["*"]
+        )));
+        assert!(!condition_scopes(&condition(
+            "Null",
+            "aws:TokenIssueTime",
+            &["false"]
+        )));
+    }
+
+    #[test]
+    fn unreadable_conditions_count_as_scoping() {
+        let mut statement = Statement {
+            loc: Loc::default(),
+            sid: None,
+            effect: crate::model::Effect::Allow,
+            effect_loc: Loc::default(),
+            principal: None,
+            not_principal: None,
+            action: Some(vec![lit("*")]),
+            not_action: None,
+            resource: Some(vec![lit("*")]),
+            not_resource: None,
+            conditions: Conditions::default(),
+        };
+        assert!(!is_scoped(&statement));
+        statement.conditions.opaque = true;
+        assert!(is_scoped(&statement));
+    }
+
+    #[test]
+    fn any_resource_values() {
+        assert!(is_any_resource(&lit("*")));
+        assert!(is_any_resource(&lit("arn:aws:*:*:*:*")));
+        assert!(is_any_resource(&lit("arn:*:*:*:*:*")));
+        assert!(is_any_resource(&lit("arn:aws:*")));
+        assert!(!is_any_resource(&lit("?")));
+        assert!(!is_any_resource(&lit("arn:aws:s3:::*")));
+        assert!(!is_any_resource(&lit("arn:aws")));
+        assert!(!is_any_resource(&Expr::symbol(
+            Symbol::Param("R".into()),
+            Loc::default()
+        )));
+    }
+
+    #[test]
+    fn literal_grants() {
+        let statement = |action: Option<Vec<Expr>>, not_action: Option<Vec<Expr>>| Statement {
+            loc: Loc::default(),
+            sid: None,
+            effect: crate::model::Effect::Allow,
+            effect_loc: Loc::default(),
+            principal: None,
+            not_principal: None,
+            action,
+            not_action,
+            resource: None,
+            not_resource: None,
+            conditions: Conditions::default(),
+        };
+        let pass = "iam:PassRole";
+        let listed = statement(Some(vec![lit("s3:GetObject"), lit("IAM:Pass*")]), None);
+        assert!(
+            matches!(literal_grant(&listed, pass), Some(ActionGrant::Listed(a)) if a.is_literal("IAM:Pass*"))
+        );
+        let param = statement(
+            Some(vec![Expr::symbol(
+                Symbol::Param("A".into()),
+                Loc::default(),
+            )]),
+            None,
+        );
+        assert_eq!(literal_grant(&param, pass), None);
+        let open = statement(None, Some(vec![lit("iam:CreateUser")]));
+        assert_eq!(literal_grant(&open, pass), Some(ActionGrant::NotExcluded));
+        let closed = statement(None, Some(vec![lit("iam:*")]));
+        assert_eq!(literal_grant(&closed, pass), None);
+        let unknown = statement(
+            None,
+            Some(vec![Expr::symbol(
+                Symbol::Param("A".into()),
+                Loc::default(),
+            )]),
+        );
+        assert_eq!(literal_grant(&unknown, pass), None);
+    }
+
+    #[test]
+    fn policy_variables() {
+        assert_eq!(
+            policy_variable(&lit("arn:aws:s3:::home/${aws:username}/*")).as_deref(),
+            Some("${aws:username}")
+        );
+        assert_eq!(
+            policy_variable(&lit("${cognito-identity.amazonaws.com:sub}")).as_deref(),
+            Some("${cognito-identity.amazonaws.com:sub}")
+        );
+        assert_eq!(policy_variable(&lit("arn:aws:s3:::plain/*")), None);
+        assert_eq!(policy_variable(&lit("${AWS::Region}")), None);
+        let template = Expr {
+            parts: vec![
+                Part::Lit("arn:aws:s3:::home/".into()),
+                Part::Sym(Symbol::OwnAccount),
+                Part::Sym(Symbol::Resource("aws:username".into())),
+            ],
+            loc: Loc::default(),
+        };
+        assert_eq!(
+            policy_variable(&template).as_deref(),
+            Some("${aws:username}")
+        );
+    }
 }

@@ -17,8 +17,14 @@ use crate::source::{Loc, Span};
 /// evaluate; keys (principal types, condition operators and keys) are evaluated here.
 pub(super) fn document_tree(body: &Node, cx: &dyn Resolve) -> Node {
     let mut entries = Vec::new();
-    if let Some(version) = present(body, "version") {
-        entries.push(renamed("Version", version, version.value.clone()));
+    match present(body, "version") {
+        Some(version) => entries.push(renamed("Version", version, version.value.clone())),
+        // The provider's default: the rendered JSON always carries a Version.
+        None => entries.push(Entry {
+            key: "Version".into(),
+            key_span: body.span,
+            value: Node::scalar("2012-10-17", true, body.span),
+        }),
     }
     let mut statements: Vec<Node> = nested(body, "statement")
         .into_iter()
