@@ -5,6 +5,7 @@
 //! rule is one file declaring its metadata with [`declare_rule!`]; its documentation page
 //! `rules/<CODE>.md` is compiled into the binary for `iamlint explain`.
 
+mod cog;
 mod esc;
 pub mod shared;
 mod sup;
@@ -70,9 +71,18 @@ pub(crate) use declare_rule;
 
 /// Every rule, sorted by code.
 pub static ALL_RULES: &[&dyn Rule] = &[
+    &cog::identity_pool_allows_unauthenticated::IdentityPoolAllowsUnauthenticated,
+    &cog::identity_pool_classic_flow::IdentityPoolClassicFlow,
+    &cog::unauthenticated_role_overprivileged::UnauthenticatedRoleOverprivileged,
+    &cog::identity_pool_role_trust_mismatch::IdentityPoolRoleTrustMismatch,
+    &cog::user_pool_weak_sign_in::UserPoolWeakSignIn,
     &esc::external_path_to_admin::ExternalPathToAdmin,
     &sup::suppression_without_reason::SuppressionWithoutReason,
     &wif::web_identity_trust_without_audience::WebIdentityTrustWithoutAudience,
+    &wif::cognito_trust_without_amr::CognitoTrustWithoutAmr,
+    &wif::oidc_trust_without_subject::OidcTrustWithoutSubject,
+    &wif::saml_trust_without_audience::SamlTrustWithoutAudience,
+    &wif::wildcard_federated_principal::WildcardFederatedPrincipal,
     &xac::cross_account_trust_unscoped::CrossAccountTrustUnscoped,
     &xac::any_aws_principal_trust::AnyAwsPrincipalTrust,
     &xac::public_resource_policy::PublicResourcePolicy,

@@ -1,7 +1,6 @@
-use crate::model::PrincipalKind;
 use crate::rules::shared::{
-    ASSUME_ROLE_WITH_WEB_IDENTITY, COGNITO, Federated, classify_federated, principal_label,
-    trust_allow_statements,
+    ASSUME_ROLE_WITH_WEB_IDENTITY, COGNITO, Federated, classify_federated, federated_entries,
+    principal_label, trust_allow_statements,
 };
 use crate::rules::{Rule, RuleContext, RuleMeta, declare_rule};
 
@@ -28,12 +27,7 @@ impl Rule for WebIdentityTrustWithoutAudience {
             {
                 continue;
             }
-            let federated = statement
-                .principal
-                .iter()
-                .flat_map(|p| p.entries.iter())
-                .filter(|e| e.kind == PrincipalKind::Federated && !e.value.is_literal("*"));
-            for entry in federated {
+            for entry in federated_entries(statement) {
                 let provider = classify_federated(&entry.value, model);
                 let pinned = match provider.audience_key() {
                     Some(key) => statement.conditions.pins(&key),
