@@ -44,7 +44,8 @@ fn mfa_half(pool: &UserPool) -> Half {
 }
 
 /// An absent password policy is AWS's default: 8 characters and all four character classes.
-/// Within a written policy, a `Require…` that is not `true` is `false`.
+/// Within a written policy, a `Require…` left out keeps its default (`true`): Cognito reads a
+/// policy that only sets `MinimumLength` back with every class required.
 fn password_half(policy: Option<&PasswordPolicy>) -> Half {
     let Some(policy) = policy else {
         return Half::Strong;
@@ -73,8 +74,8 @@ fn password_half(policy: Option<&PasswordPolicy>) -> Half {
         policy.require_numbers,
         policy.require_symbols,
     ];
-    if !classes.iter().flatten().any(|flag| flag.value) {
-        reasons.push("no character class is required".to_owned());
+    if classes.iter().all(|flag| flag.is_some_and(|f| !f.value)) {
+        reasons.push("every character class is turned off".to_owned());
     }
     match (reasons.is_empty(), unknown) {
         (false, _) => Half::Weak(reasons.join(" and "), loc),
