@@ -5,16 +5,17 @@
 
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use serde::Serialize;
 
+use crate::check;
+use crate::config::{Config, Rules};
 use crate::finding::Severity;
 use crate::graph::export::{GraphFormat, View};
 use crate::report::{ReportFormat, Style, write_report};
-use crate::rules::{ALL_RULES, Selection, find_rule};
-use crate::{Settings, check};
+use crate::rules::{ALL_RULES, find_rule};
 
 /// Static analysis of AWS IAM in CloudFormation, SAM, CDK and Terraform JSON.
 ///
@@ -58,15 +59,22 @@ struct CheckArgs {
     /// Write the report to FILE instead of stdout.
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
-    /// Lowest severity that makes the exit code 1.
-    #[arg(long, value_name = "SEVERITY", default_value = "low", value_parser = parse_severity)]
-    fail_on: Severity,
-    /// Run only these rules (codes or names, comma-separated).
+    /// Lowest severity that makes the exit code 1 (default: `rules.fail_on` from the
+    /// configuration file, else low).
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
+    fail_on: Option<Severity>,
+    /// Run only these rules (codes or names, comma-separated); replaces the configuration
+    /// file's `select` and `ignore`.
     #[arg(long, value_delimiter = ',', value_name = "CODE")]
     select: Vec<String>,
-    /// Skip these rules (codes or names, comma-separated).
+    /// Skip these rules (codes or names, comma-separated); adds to the configuration file's
+    /// `ignore`.
     #[arg(long, value_delimiter = ',', value_name = "CODE")]
     ignore: Vec<String>,
+    /// Configuration file (default: the nearest iamlint.toml or .iamlint.toml from the first
+    /// PATH upward to the repository root).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
     /// Worker threads (default: all cores).
     #[arg(long, value_name = "N")]
     jobs: Option<usize>,
@@ -89,6 +97,9 @@ struct GraphArgs {
     /// Write to FILE instead of stdout.
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Configuration file, as for `check`.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -131,23 +142,24 @@ pub fn run() -> u8 {
 }
 
 fn run_check(args: CheckArgs) -> Result<u8, String> {
-    let selection = Selection {
-        select: args.select,
-        ignore: args.ignore,
-        severities: Vec::new(),
+    let Some(mut config) = load_config(args.config.as_deref(), &args.paths)? else {
+        return Ok(2);
     };
-    let unknown = selection.unknown_selectors();
+    config.rules.update(Rules {
+        select: (!args.select.is_empty()).then_some(args.select),
+        ignore: args.ignore,
+        fail_on: args.fail_on,
+        ..Rules::default()
+    });
+    let fail_on = config.rules.fail_on();
+    let settings = config.settings(args.paths);
+    let unknown = settings.selection.unknown_selectors();
     if !unknown.is_empty() {
         return Err(format!(
             "unknown rule code or name: {} (see `iamlint rules`)",
             unknown.join(", ")
         ));
     }
-    let settings = Settings {
-        paths: args.paths,
-        selection,
-        ..Settings::default()
-    };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.jobs.unwrap_or(0))
         .build()
@@ -176,14 +188,29 @@ fn run_check(args: CheckArgs) -> Result<u8, String> {
         }
     };
     written?;
-    Ok(outcome.exit_code(args.fail_on))
+    Ok(outcome.exit_code(fail_on))
+}
+
+/// `iamlint.toml` for a run over `paths`; `None` when it is invalid, reported on stderr.
+fn load_config(explicit: Option<&Path>, paths: &[PathBuf]) -> Result<Option<Config>, String> {
+    let cwd =
+        std::env::current_dir().map_err(|e| format!("cannot read the current folder: {e}"))?;
+    let start = paths.first().map_or(Path::new("."), PathBuf::as_path);
+    match Config::find(explicit, start, &cwd) {
+        Ok(config) => Ok(Some(config)),
+        Err(err) => {
+            // Rendered with the file's excerpt and a label, which one `iamlint: …` line cannot.
+            eprintln!("{:?}", miette::Report::new(err));
+            Ok(None)
+        }
+    }
 }
 
 fn run_graph(args: GraphArgs) -> Result<u8, String> {
-    let settings = Settings {
-        paths: args.paths,
-        ..Settings::default()
+    let Some(config) = load_config(args.config.as_deref(), &args.paths)? else {
+        return Ok(2);
     };
+    let settings = config.settings(args.paths);
     let outcome = check(&settings);
     let view = View::new(&outcome.graph, &outcome.findings, args.focus.as_deref())?;
     let write = |out: &mut dyn Write| {

@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 pub mod cli;
+pub mod config;
 pub mod discover;
 pub mod finding;
 pub mod graph;
@@ -41,6 +42,8 @@ pub struct Settings {
     pub exclude: GlobSet,
     /// Findings recorded here are hidden (`--baseline`).
     pub baseline: Option<suppress::Baseline>,
+    /// Which account each template belongs to (`[[accounts]]` in `iamlint.toml`).
+    pub accounts: config::Accounts,
 }
 
 /// What a run found.
@@ -102,10 +105,16 @@ pub fn check(settings: &Settings) -> Outcome {
     let (model, normalize_errors) = normalize::normalize_all(&documents);
     outcome.errors.extend(normalize_errors);
 
-    let facts = file_facts(&documents);
-    outcome.graph = graph::build(&model, &facts);
+    let facts = file_facts(&documents, &settings.accounts);
+    outcome.graph = graph::build(&model, &facts, &settings.accounts);
 
-    let mut findings = rules::run(&model, &outcome.graph, &facts, &settings.selection);
+    let mut findings = rules::run(
+        &model,
+        &outcome.graph,
+        &facts,
+        &settings.accounts,
+        &settings.selection,
+    );
     for finding in &mut findings {
         finding.seal(&outcome.sources);
     }
@@ -127,7 +136,10 @@ pub fn check(settings: &Settings) -> Outcome {
 }
 
 /// Account and reference scope of each file, indexed by `FileId` (documents are in id order).
-fn file_facts(documents: &[(source::FileId, Document)]) -> Vec<graph::FileFacts> {
+fn file_facts(
+    documents: &[(source::FileId, Document)],
+    accounts: &config::Accounts,
+) -> Vec<graph::FileFacts> {
     let mut folders: std::collections::HashMap<&std::path::Path, usize> =
         std::collections::HashMap::new();
     documents
@@ -146,10 +158,13 @@ fn file_facts(documents: &[(source::FileId, Document)]) -> Vec<graph::FileFacts>
                 }
                 _ => i,
             };
-            graph::FileFacts {
-                account: graph::AccountKey::Unnamed,
-                scope,
-            }
+            let account = match accounts.account_for(&document.source.path) {
+                config::AccountAssignment::Configured(account) => {
+                    graph::AccountKey::Id(account.id.clone())
+                }
+                config::AccountAssignment::Unnamed => graph::AccountKey::Unnamed,
+            };
+            graph::FileFacts { account, scope }
         })
         .collect()
 }

@@ -5,6 +5,7 @@
 
 use std::path::Path;
 
+use iamlint::config::Config;
 use iamlint::report::{Style, human};
 use iamlint::rules::Selection;
 use iamlint::{Settings, check};
@@ -19,13 +20,16 @@ fn run_case(path: &Path) {
     let relative = path
         .strip_prefix(env!("CARGO_MANIFEST_DIR"))
         .unwrap_or(path);
+    // A fixture folder may carry its own iamlint.toml (accounts, rule options).
+    let cwd = std::env::current_dir().unwrap();
+    let config = Config::find(None, relative, &cwd).unwrap();
+    let configured = config.settings(vec![relative.to_path_buf()]);
     let settings = Settings {
-        paths: vec![relative.to_path_buf()],
         selection: Selection {
             select: vec![code.to_owned()],
-            ..Selection::default()
+            ..configured.selection.clone()
         },
-        ..Settings::default()
+        ..configured
     };
     let outcome = check(&settings);
     assert!(

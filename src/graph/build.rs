@@ -8,6 +8,7 @@ use petgraph::graph::NodeIndex;
 
 use super::identity::{Render, Target, admin_reason, allows, is_allow_all_managed};
 use super::{AccountKey, CallerPermission, Edge, EdgeKind, IamGraph, ModelRef, Node, NodeKind};
+use crate::config::Accounts;
 use crate::model::federation::{Federated, classify_federated};
 use crate::model::{
     AccountRef, Condition, Expr, Model, PolicyDocument, PrincipalKind, PrincipalType, Statement,
@@ -31,7 +32,7 @@ const ASSUME_SAML: &str = "sts:AssumeRoleWithSAML";
 const OWN_PLACEHOLDER: &str = "<own>";
 
 /// Build the graph. `files` is indexed by [`FileId`].
-pub fn build(model: &Model, files: &[FileFacts]) -> IamGraph {
+pub fn build(model: &Model, files: &[FileFacts], accounts: &Accounts) -> IamGraph {
     let mut builder = Builder {
         model,
         files,
@@ -44,7 +45,16 @@ pub fn build(model: &Model, files: &[FileFacts]) -> IamGraph {
         managed_names: vec![Vec::new(); model.principals.len()],
         principals_by_account: HashMap::new(),
         exports: HashMap::new(),
-        scanned: files.iter().map(|f| f.account.clone()).collect(),
+        // Accounts of the organization are inside even when none of their templates is scanned.
+        inside: files
+            .iter()
+            .map(|f| f.account.clone())
+            .chain(
+                accounts
+                    .organization_accounts()
+                    .map(|a| AccountKey::Id(a.id.clone())),
+            )
+            .collect(),
     };
     for export in &model.exports {
         if let Some(name) = export.name.as_literal() {
@@ -83,7 +93,7 @@ struct Builder<'m> {
     exports: HashMap<&'m str, (&'m Expr, usize)>,
     /// Roles and users of each account, for trust to an account root.
     principals_by_account: HashMap<AccountKey, Vec<usize>>,
-    scanned: HashSet<AccountKey>,
+    inside: HashSet<AccountKey>,
 }
 
 fn principal_kind(kind: PrincipalType) -> NodeKind {
@@ -138,7 +148,7 @@ impl<'m> Builder<'m> {
     }
 
     fn account_node(&mut self, account: &AccountKey) -> NodeIndex {
-        let external = !self.scanned.contains(account);
+        let external = !self.inside.contains(account);
         self.singleton(
             NodeKind::Account,
             account.label(),

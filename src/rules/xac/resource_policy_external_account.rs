@@ -1,0 +1,62 @@
+use crate::model::{AccountRef, PrincipalKind};
+use crate::rules::{Rule, RuleContext, RuleMeta, declare_rule};
+
+declare_rule! {
+    /// A resource policy that grants an account outside the organization.
+    pub ResourcePolicyExternalAccount {
+        code: "XAC005",
+        name: "resource-policy-external-account",
+        severity: Medium,
+        summary: "resource policy grants access to an account outside the configured organization",
+    }
+}
+
+/// Conditions that keep the grant inside the organization whatever `Principal` says.
+const ORGANIZATION_KEYS: &[&str] = &["aws:PrincipalOrgID", "aws:PrincipalOrgPaths"];
+
+impl Rule for ResourcePolicyExternalAccount {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, cx: &mut RuleContext<'_>) {
+        if !cx.accounts.is_configured() {
+            return;
+        }
+        for policy in &cx.model.resource_policies {
+            for statement in policy.document.statements.iter().filter(|s| s.is_allow()) {
+                if statement.conditions.opaque || statement.conditions.pins_any(ORGANIZATION_KEYS) {
+                    continue;
+                }
+                for entry in statement.principal.iter().flat_map(|p| p.entries.iter()) {
+                    if entry.kind != PrincipalKind::Aws {
+                        continue;
+                    }
+                    let AccountRef::Id(id) = entry.value.account() else {
+                        continue;
+                    };
+                    if cx.is_organization_account(&id) {
+                        continue;
+                    }
+                    let who = cx.accounts.by_id(&id).map_or_else(
+                        || format!("account {id}"),
+                        |a| format!("`{}` ({id})", a.name),
+                    );
+                    let finding = cx
+                        .finding(
+                            entry.value.loc,
+                            &policy.resource.name,
+                            format!(
+                                "the policy of `{}` grants `{}` from {who}, outside the organization",
+                                policy.resource.name,
+                                entry.value.display()
+                            ),
+                        )
+                        .with_help("remove the grant, or list the account in iamlint.toml with `external = true` and suppress this finding with the reason it is trusted")
+                        .with_related(statement.loc, "in this statement");
+                    cx.report(finding);
+                }
+            }
+        }
+    }
+}
