@@ -1,10 +1,12 @@
+use serde::Deserialize;
+
 use crate::finding::Severity;
 use crate::model::{Condition, Expr, Part};
 use crate::rules::shared::{
     ASSUME_ROLE_WITH_WEB_IDENTITY, classify_federated, federated_entries, principal_label,
     trust_allow_statements,
 };
-use crate::rules::{Rule, RuleContext, RuleMeta, declare_rule};
+use crate::rules::{OptionsError, OptionsInput, Rule, RuleContext, RuleMeta, declare_rule};
 
 declare_rule! {
     /// Trust to a multi-tenant OIDC issuer that does not pin who the token was issued to.
@@ -14,6 +16,15 @@ declare_rule! {
         severity: Critical,
         summary: "trust to a multi-tenant OIDC issuer without a condition pinning the token's subject",
     }
+}
+
+/// `[rules.WIF003]` in `iamlint.toml`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct Options {
+    /// Subject prefixes whose owner-wide patterns are accepted (`repo:acme/` accepts
+    /// `repo:acme/*`): every repository of that owner may use the role on purpose.
+    allowed_subject_prefixes: Vec<String>,
 }
 
 /// An OIDC issuer whose audience is the same for all of its tenants, so that only the subject
@@ -328,9 +339,13 @@ fn verdict<'c>(
         .min_by_key(|(b, _, _)| *b)
 }
 
-impl OidcTrustWithoutSubject {
-    /// The check, with the subject prefixes the configuration accepts as owner-wide.
-    fn check_with(&self, cx: &mut RuleContext<'_>, allowed_prefixes: &[String]) {
+impl Rule for OidcTrustWithoutSubject {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, cx: &mut RuleContext<'_>) {
+        let allowed_prefixes = cx.options::<Options>().allowed_subject_prefixes;
         let model = cx.model;
         for (role, statement) in trust_allow_statements(model) {
             if !statement.covers_action(ASSUME_ROLE_WITH_WEB_IDENTITY)
@@ -360,7 +375,7 @@ impl OidcTrustWithoutSubject {
                     "pin `{host}:sub` with `StringEquals` or `StringLike` to one {unit}, e.g. `{}`",
                     issuer.example()
                 );
-                let finding = match verdict(issuer, &host, &statement.conditions.items, allowed_prefixes)
+                let finding = match verdict(issuer, &host, &statement.conditions.items, &allowed_prefixes)
                 {
                     Some((Breadth::Scoped, _, _)) => continue,
                     None => cx
@@ -417,17 +432,9 @@ impl OidcTrustWithoutSubject {
             }
         }
     }
-}
 
-impl Rule for OidcTrustWithoutSubject {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
-    fn check(&self, cx: &mut RuleContext<'_>) {
-        // `[rules.WIF003] allowed_subject_prefixes` comes with the configuration file, which is
-        // not merged yet: until then no owner-wide subject is accepted.
-        self.check_with(cx, &[]);
+    fn validate_options(&self, options: &OptionsInput<'_>) -> Result<(), OptionsError> {
+        options.check::<Options>()
     }
 }
 
