@@ -26,6 +26,25 @@ const GUEST_INGESTION: &[&str] = &[
     "mobiletargeting:UpdateEndpoint",
 ];
 
+/// Actions whose access depends on the resource they name: GraphQL queries and subscriptions
+/// only read (mutations write), and API Gateway `GET`/`HEAD`/`OPTIONS` methods only read. The
+/// action catalog lists both actions as writes, so this stays when the catalog lands.
+fn reads_by_resource(action: &str, statement: &Statement) -> bool {
+    let Some(resources) = statement.resource.as_ref().filter(|r| !r.is_empty()) else {
+        return false;
+    };
+    let every = |reads: fn(&str) -> bool| resources.iter().all(|r| reads(&r.display()));
+    if action.eq_ignore_ascii_case("appsync:GraphQL") {
+        // `arn:aws:appsync:REGION:ACCOUNT:apis/API/types/Query/fields/NAME`
+        every(|arn| arn.contains("/types/Query/") || arn.contains("/types/Subscription/"))
+    } else if action.eq_ignore_ascii_case("execute-api:Invoke") {
+        // `arn:aws:execute-api:REGION:ACCOUNT:API/STAGE/METHOD/PATH`
+        every(|arn| matches!(arn.split('/').nth(2), Some("GET" | "HEAD" | "OPTIONS")))
+    } else {
+        false
+    }
+}
+
 /// AWS managed policies whose names say they grant write or administrative access. Other AWS
 /// managed policies are judged once the action catalog lands (issue #5).
 fn is_broad_managed_policy(name: &str) -> bool {
@@ -75,9 +94,12 @@ fn excess_grants(statement: &Statement, denies: &[&str]) -> Vec<(Loc, String)> {
         let text = action.display();
         let harmless = match reach {
             ActionReach::ReadOnly => true,
-            ActionReach::Write => GUEST_INGESTION
-                .iter()
-                .any(|a| a.eq_ignore_ascii_case(text.trim())),
+            ActionReach::Write => {
+                GUEST_INGESTION
+                    .iter()
+                    .any(|a| a.eq_ignore_ascii_case(text.trim()))
+                    || reads_by_resource(text.trim(), statement)
+            }
             _ => false,
         };
         // An unconditional Deny whose pattern covers this whole pattern takes it away.
