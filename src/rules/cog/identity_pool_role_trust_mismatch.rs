@@ -56,12 +56,16 @@ fn excluding_aud<'s>(
     })
 }
 
-/// Whether one `amr` value admits guests (the key holds `unauthenticated` for them). Values the
-/// scan cannot read may.
-fn admits_guests(value: &Expr) -> bool {
-    value
-        .as_literal()
-        .is_none_or(|text| wildcard_match(text, GUEST))
+/// Whether one `amr` value admits guests (the key holds `unauthenticated` for them); `*` and
+/// `?` are wildcards only under a pattern operator. Values the scan cannot read may.
+fn admits_guests(value: &Expr, pattern: bool) -> bool {
+    value.as_literal().is_none_or(|text| {
+        if pattern {
+            wildcard_match(text, GUEST)
+        } else {
+            text.trim().eq_ignore_ascii_case(GUEST)
+        }
+    })
 }
 
 /// For a statement with `amr` conditions: whether guests pass all of them, with the value that
@@ -71,7 +75,11 @@ fn guest_verdict(statement: &Statement) -> Option<(bool, &Expr)> {
     let first = amr.first()?.values.first()?;
     let letting_in: Option<Vec<&Expr>> = amr
         .iter()
-        .map(|c| c.values.iter().find(|v| admits_guests(v)))
+        .map(|c| {
+            c.values
+                .iter()
+                .find(|v| admits_guests(v, c.is_pattern_test()))
+        })
         .collect();
     Some(match letting_in {
         Some(values) => (true, values.first().copied().unwrap_or(first)),
