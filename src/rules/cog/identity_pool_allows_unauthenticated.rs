@@ -29,7 +29,7 @@ impl Rule for IdentityPoolAllowsUnauthenticated {
                         pool.resource.name
                     ),
                 )
-                .with_help("set `AllowUnauthenticatedIdentities` to `false` unless guests need AWS access, and keep the unauthenticated role read-only (see COG003)");
+                .with_help("set `AllowUnauthenticatedIdentities` (`allow_unauthenticated_identities`) to `false` unless guests need AWS access, and keep the unauthenticated role read-only (see COG003)");
             cx.report(finding);
         }
     }

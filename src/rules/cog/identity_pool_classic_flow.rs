@@ -29,7 +29,7 @@ impl Rule for IdentityPoolClassicFlow {
                         pool.resource.name
                     ),
                 )
-                .with_help("set `AllowClassicFlow` to `false` (the default) and use the enhanced flow (`GetCredentialsForIdentity`)");
+                .with_help("set `AllowClassicFlow` (`allow_classic_flow`) to `false`, the default, and use the enhanced flow (`GetCredentialsForIdentity`)");
             cx.report(finding);
         }
     }

@@ -164,7 +164,7 @@ impl Rule for UnauthenticatedRoleOverprivileged {
             let condition = if guests.is_some() {
                 ""
             } else {
-                " if it allows guests (`AllowUnauthenticatedIdentities` is not a literal)"
+                " if it allows guests (its setting for unauthenticated identities is not a literal)"
             };
             let guest_roles = graph
                 .outgoing(pool_node, EdgeKind::AttachedToPool)

@@ -27,19 +27,16 @@ enum Half {
 fn mfa_half(pool: &UserPool) -> Half {
     let Some(mfa) = &pool.mfa else {
         return Half::Weak(
-            "`MfaConfiguration` is not set, which AWS treats as `OFF`".to_owned(),
+            "MFA is not configured, which AWS treats as `OFF`".to_owned(),
             pool.resource.loc,
         );
     };
     match mfa.as_literal() {
         Some(text) if text.trim().eq_ignore_ascii_case("OFF") => {
-            Half::Weak("`MfaConfiguration` is `OFF`".to_owned(), mfa.loc)
+            Half::Weak("MFA is `OFF`".to_owned(), mfa.loc)
         }
         Some(_) => Half::Strong,
-        None => Half::Unknown(
-            format!("`MfaConfiguration` is `{}`", mfa.display()),
-            mfa.loc,
-        ),
+        None => Half::Unknown(format!("MFA is `{}`", mfa.display()), mfa.loc),
     }
 }
 
@@ -56,13 +53,13 @@ fn password_half(policy: Option<&PasswordPolicy>) -> Half {
     if let Some(length) = &policy.minimum_length {
         match length.as_literal().map(|t| t.trim().parse::<u32>()) {
             Some(Ok(n)) if n < DEFAULT_MIN_LENGTH => {
-                reasons.push(format!("`MinimumLength` is {n}"));
+                reasons.push(format!("the minimum length is {n}"));
                 loc = length.loc;
             }
             Some(_) => {}
             None => {
                 unknown = Some((
-                    format!("`MinimumLength` is `{}`", length.display()),
+                    format!("the minimum length is `{}`", length.display()),
                     length.loc,
                 ));
             }
@@ -114,7 +111,7 @@ impl Rule for UserPoolWeakSignIn {
                         pool.resource.name
                     ),
                 )
-                .with_help("set `MfaConfiguration` to `ON` (or `OPTIONAL` with MFA enforced by the app), and require at least 8 characters with lower and upper case letters, numbers and symbols")
+                .with_help("set `MfaConfiguration` (`mfa_configuration`) to `ON`, or `OPTIONAL` with MFA enforced by the app, and require at least 8 characters with lower and upper case letters, numbers and symbols")
                 .with_related(password_loc, "password policy weaker than the default");
             cx.report(finding);
         }
