@@ -118,7 +118,8 @@ pub fn check(settings: &Settings) -> Outcome {
     for finding in &mut findings {
         finding.seal(&outcome.sources);
     }
-    let applied = suppress::apply(findings, &model.suppressions, &outcome.sources);
+    let same_scope = |a, b| graph::same_scope(&facts, a, b);
+    let applied = suppress::apply(findings, &model.suppressions, &outcome.sources, &same_scope);
     let (mut findings, mut suppressed) = (applied.kept, applied.suppressed);
     if let Some(baseline) = &settings.baseline {
         let before = findings.len();

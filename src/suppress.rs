@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::finding::Finding;
 use crate::model::{Suppression, SuppressionTarget};
-use crate::source::SourceMap;
+use crate::source::{FileId, SourceMap};
 
 /// Findings after suppressions, and the findings that were suppressed.
 #[derive(Debug, Default)]
@@ -22,24 +22,43 @@ pub struct Applied {
     pub suppressed: Vec<Finding>,
 }
 
-fn covers(suppression: &Suppression, finding: &Finding, line: usize) -> bool {
+/// A resource suppression covers the resource's findings wherever they point in its scope (a
+/// Terraform role's trust may be a data source in another file of the module); a comment covers
+/// its own line and the next.
+fn covers(
+    suppression: &Suppression,
+    finding: &Finding,
+    line: usize,
+    same_scope: &dyn Fn(FileId, FileId) -> bool,
+) -> bool {
     suppression.reason.is_some()
-        && suppression.file == finding.loc.file
         && finding.rule.is_named(&suppression.rule)
         && match &suppression.target {
-            SuppressionTarget::Resource(resource) => *resource == finding.resource,
-            SuppressionTarget::Line(comment) => line == *comment || line == comment + 1,
+            SuppressionTarget::Resource(resource) => {
+                *resource == finding.resource && same_scope(suppression.file, finding.loc.file)
+            }
+            SuppressionTarget::Line(comment) => {
+                suppression.file == finding.loc.file && (line == *comment || line == comment + 1)
+            }
         }
 }
 
 /// Split findings into kept and suppressed.
-pub fn apply(findings: Vec<Finding>, suppressions: &[Suppression], sources: &SourceMap) -> Applied {
+pub fn apply(
+    findings: Vec<Finding>,
+    suppressions: &[Suppression],
+    sources: &SourceMap,
+    same_scope: &dyn Fn(FileId, FileId) -> bool,
+) -> Applied {
     let mut applied = Applied::default();
     for finding in findings {
         let line = sources
             .get(finding.loc.file)
             .map_or(0, |f| f.line_col(finding.loc.span.start).line);
-        if suppressions.iter().any(|s| covers(s, &finding, line)) {
+        if suppressions
+            .iter()
+            .any(|s| covers(s, &finding, line, same_scope))
+        {
             applied.suppressed.push(finding);
         } else {
             applied.kept.push(finding);

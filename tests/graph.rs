@@ -7,16 +7,18 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
+use iamlint::config::Config;
 use iamlint::graph::export::{GraphFormat, View, write};
 use iamlint::graph::{CallerPermission, IamGraph};
-use iamlint::{Outcome, Settings, check};
+use iamlint::{Outcome, check};
 use petgraph::visit::EdgeRef;
 
 fn run(scenario: &str) -> Outcome {
-    let outcome = check(&Settings {
-        paths: vec![Path::new("fixtures/graph").join(scenario)],
-        ..Settings::default()
-    });
+    // A scenario folder may carry its own iamlint.toml (accounts).
+    let path = Path::new("fixtures/graph").join(scenario);
+    let cwd = std::env::current_dir().unwrap();
+    let config = Config::find(None, &path, &cwd).unwrap();
+    let outcome = check(&config.settings(vec![path]));
     assert!(outcome.errors.is_empty(), "{:?}", outcome.errors);
     outcome
 }
@@ -164,4 +166,101 @@ fn exports_link_stacks() {
         "{list}"
     );
     assert!(!list.contains("intern (user) -[can-assume"), "{list}");
+}
+
+#[test]
+fn cross_account_trust_shows_both_halves() {
+    let list = edge_list(&run("cross-account").graph);
+    // prod's deployer names tooling's ci role, whose identity policy allows the call.
+    assert!(
+        has_edge(
+            &list,
+            "ci (role) -[can-assume sts:AssumeRole caller:allowed]-> deployer (role)"
+        ),
+        "{list}"
+    );
+    // prod's support names tooling's operator, whose policies allow no sts:AssumeRole: the trust
+    // admits it, the caller's half is missing.
+    assert!(
+        has_edge(
+            &list,
+            "operator (role) -[can-assume sts:AssumeRole caller:missing]-> support (role)"
+        ),
+        "{list}"
+    );
+    // A trust of tooling's account root: the account as a whole (its other principals are
+    // unknown), and the one known caller whose policy allows the call (by a wildcard ARN).
+    assert!(
+        has_edge(
+            &list,
+            "111111111111 (account) -[can-assume sts:AssumeRole caller:unknown]-> reports-reader (role)"
+        ),
+        "{list}"
+    );
+    assert!(
+        has_edge(
+            &list,
+            "reporter (role) -[can-assume sts:AssumeRole caller:allowed]-> reports-reader (role)"
+        ),
+        "{list}"
+    );
+    // Principals of the trusted account that may not call get no edge from an account trust.
+    assert!(
+        !list
+            .lines()
+            .any(|l| l.starts_with("operator (role)") && l.ends_with("reports-reader (role)")),
+        "{list}"
+    );
+    // The auditor is outside the scan: only the trust half is known.
+    assert!(
+        has_edge(
+            &list,
+            "arn:aws:iam::999988887777:role/auditor (external-principal) -[can-assume sts:AssumeRole {ExternalId=6c1f8b2e-vendor-issued} caller:unknown]-> audit (role)"
+        ),
+        "{list}"
+    );
+}
+
+#[test]
+fn terraform_module_links_across_its_files() {
+    let list = edge_list(&run("terraform").graph);
+    assert!(
+        has_edge(
+            &list,
+            "alice (user) -[member-of member-of]-> developers (group)"
+        ),
+        "{list}"
+    );
+    // The group's policy, reached through `aws_iam_user_group_membership`, lets alice assume
+    // the role that trusts its own account root; bob is in no group.
+    assert!(
+        has_edge(
+            &list,
+            "alice (user) -[can-assume sts:AssumeRole caller:allowed]-> app (role)"
+        ),
+        "{list}"
+    );
+    assert!(!list.contains("bob (user) -["), "{list}");
+    assert!(
+        has_edge(
+            &list,
+            "app (role) -[has-policy managed]-> app-read (managed-policy)"
+        ),
+        "{list}"
+    );
+    // The roles attachment in cognito.tf.json names a role of iam.tf.json.
+    assert!(
+        has_edge(
+            &list,
+            "mobile (identity-pool) -[attached-to-pool authenticated]-> app (role)"
+        ),
+        "{list}"
+    );
+    assert!(
+        has_edge(
+            &list,
+            "mobile (identity-pool) -[attached-to-pool unauthenticated]-> mobile-guest (role)"
+        ),
+        "{list}"
+    );
 }

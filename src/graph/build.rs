@@ -9,7 +9,7 @@ use petgraph::graph::NodeIndex;
 use super::identity::{Render, Target, admin_reason, allows, is_allow_all_managed};
 use super::{AccountKey, CallerPermission, Edge, EdgeKind, IamGraph, ModelRef, Node, NodeKind};
 use crate::config::Accounts;
-use crate::model::federation::{Federated, classify_federated};
+use crate::model::federation::{Federated, classify_federated_in};
 use crate::model::{
     AccountRef, Condition, Expr, Model, PolicyDocument, PrincipalKind, PrincipalType, Statement,
     Symbol,
@@ -23,6 +23,15 @@ pub struct FileFacts {
     /// Files that see each other's resources by name: one CloudFormation template, or every
     /// `*.tf.json` of one Terraform module folder.
     pub scope: usize,
+}
+
+/// Whether two files see each other's resources by name.
+pub fn same_scope(files: &[FileFacts], a: FileId, b: FileId) -> bool {
+    a == b
+        || matches!(
+            (files.get(a.0 as usize), files.get(b.0 as usize)),
+            (Some(x), Some(y)) if x.scope == y.scope
+        )
 }
 
 const ASSUME_ROLE: &str = "sts:AssumeRole";
@@ -608,7 +617,8 @@ impl<'m> Builder<'m> {
     }
 
     fn federated_source(&mut self, value: &Expr) -> (NodeIndex, &'static str) {
-        let federated = classify_federated(value, self.model);
+        let federated =
+            classify_federated_in(value, self.model, &|a, b| same_scope(self.files, a, b));
         let action = if federated == Federated::Saml {
             ASSUME_SAML
         } else {

@@ -11,7 +11,7 @@ mod build;
 pub mod export;
 mod identity;
 
-pub use build::{FileFacts, build};
+pub use build::{FileFacts, build, same_scope};
 pub use identity::AdminReason;
 
 use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};

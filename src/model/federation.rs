@@ -2,6 +2,7 @@
 //! its tokens), a SAML provider, or unknown. Shared by the graph (edge labels) and the WIF rules.
 
 use super::{Expr, Model, ProviderKind, Symbol};
+use crate::source::FileId;
 
 /// Who a `Federated` principal is.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -41,8 +42,18 @@ impl Federated {
 }
 
 /// Classify a `Federated` principal value: a well-known issuer name, an OIDC/SAML provider
-/// ARN, or a reference to a provider declared in the scanned templates.
+/// ARN, or a reference to a provider declared in the same file.
 pub fn classify_federated(value: &Expr, model: &Model) -> Federated {
+    classify_federated_in(value, model, &|a, b| a == b)
+}
+
+/// As [`classify_federated`], with references resolved in every file `same_scope` accepts
+/// (the files of one Terraform module see each other's resources).
+pub fn classify_federated_in(
+    value: &Expr,
+    model: &Model,
+    same_scope: &dyn Fn(FileId, FileId) -> bool,
+) -> Federated {
     if let Some(text) = value.as_literal() {
         let text = text.trim();
         if !text.starts_with("arn:") {
@@ -74,7 +85,7 @@ pub fn classify_federated(value: &Expr, model: &Model) -> Federated {
         model
             .providers
             .iter()
-            .find(|p| p.resource.file == value.loc.file && p.resource.name == *name)
+            .find(|p| same_scope(p.resource.file, value.loc.file) && p.resource.name == *name)
     });
     match provider {
         Some(p) if p.kind == ProviderKind::Saml => Federated::Saml,

@@ -1,4 +1,8 @@
-//! `# iamlint: ignore[CODE, …] reason` comments in YAML templates → suppressions.
+//! The suppression marker `iamlint: ignore[CODE, …] reason`, and YAML comments holding it.
+//!
+//! [`parse_marker`] reads the marker wherever a format keeps it: a YAML `# …` comment here, a
+//! Terraform JSON `"//"` string in [`crate::normalize::terraform`]. One reader, so that both
+//! formats accept exactly the same marker.
 //!
 //! The YAML parser drops comments, so they are read from the text: a `#` that starts a line's
 //! comment, followed by the marker. A `#` inside a quoted scalar that happens to hold the
@@ -9,19 +13,36 @@ use crate::source::{FileId, Loc, SourceFile, Span};
 
 const MARKER: &str = "iamlint: ignore[";
 
-/// `…# iamlint: ignore[XAC001, POL003] reason` → (column of `#`, rules, reason).
-fn parse(line: &str) -> Option<(usize, Vec<String>, Option<String>)> {
+/// What a suppression marker says.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) struct Marker {
+    /// The rule codes or names listed, as written.
+    pub rules: Vec<String>,
+    /// The text after `]`, when there is any.
+    pub reason: Option<String>,
+}
+
+/// The first `iamlint: ignore[XAC001, POL003] reason` in `text`; `None` when there is none or
+/// its `]` is missing.
+pub(super) fn parse_marker(text: &str) -> Option<Marker> {
+    let at = text.find(MARKER)?;
+    let (rules, reason) = text.get(at + MARKER.len()..)?.split_once(']')?;
+    let reason = reason.trim();
+    Some(Marker {
+        rules: rules
+            .split(',')
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        reason: (!reason.is_empty()).then(|| reason.to_owned()),
+    })
+}
+
+/// `…# iamlint: ignore[…] reason` → (column of `#`, the marker).
+fn comment(line: &str) -> Option<(usize, Marker)> {
     let hash = line.find('#')?;
-    let at = line.get(hash..)?.find(MARKER)? + hash;
-    let rest = line.get(at + MARKER.len()..)?;
-    let close = rest.find(']')?;
-    let rules = rest[..close]
-        .split(',')
-        .map(|r| r.trim().to_owned())
-        .filter(|r| !r.is_empty())
-        .collect();
-    let reason = rest[close + 1..].trim();
-    Some((hash, rules, (!reason.is_empty()).then(|| reason.to_owned())))
+    Some((hash, parse_marker(line.get(hash..)?)?))
 }
 
 pub fn suppressions(file: FileId, source: &SourceFile) -> Vec<Suppression> {
@@ -30,7 +51,7 @@ pub fn suppressions(file: FileId, source: &SourceFile) -> Vec<Suppression> {
     }
     let mut found = Vec::new();
     for (index, line) in source.text.lines().enumerate() {
-        let Some((column, rules, reason)) = parse(line) else {
+        let Some((column, Marker { rules, reason })) = comment(line) else {
             continue;
         };
         let line_number = index + 1;
@@ -52,15 +73,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parses_suppression_comments() {
-        let (_, rules, reason) = parse(
+    fn parses_markers() {
+        let marker =
+            parse_marker("iamlint: ignore[XAC002, any-aws-principal-trust] reviewed 2026-10 ")
+                .unwrap();
+        assert_eq!(marker.rules, ["XAC002", "any-aws-principal-trust"]);
+        assert_eq!(marker.reason.as_deref(), Some("reviewed 2026-10"));
+        let bare = parse_marker("note: iamlint: ignore[ XAC002 ,, ]   ").unwrap();
+        assert_eq!(bare.rules, ["XAC002"]);
+        assert_eq!(bare.reason, None);
+        assert!(parse_marker("iamlint: ignore[XAC002 reviewed").is_none());
+        assert!(parse_marker("iamlint: ignore XAC002").is_none());
+    }
+
+    #[test]
+    fn reads_markers_in_comments_only() {
+        let (column, marker) = comment(
             "    AWS: '*'  # iamlint: ignore[XAC002, any-aws-principal-trust] reviewed 2026-10",
         )
         .unwrap();
-        assert_eq!(rules, ["XAC002", "any-aws-principal-trust"]);
-        assert_eq!(reason.as_deref(), Some("reviewed 2026-10"));
-        assert_eq!(parse("# iamlint: ignore[XAC002]").unwrap().2, None);
-        assert!(parse("AWS: '*'").is_none());
-        assert!(parse("note: iamlint: ignore[XAC002] not a comment").is_none());
+        assert_eq!(column, 14);
+        assert_eq!(marker.rules, ["XAC002", "any-aws-principal-trust"]);
+        assert_eq!(comment("# iamlint: ignore[XAC002]").unwrap().1.reason, None);
+        assert!(comment("AWS: '*'").is_none());
+        assert!(comment("note: iamlint: ignore[XAC002] not a comment").is_none());
     }
 }

@@ -224,6 +224,12 @@ impl<'a> RuleContext<'a> {
         }
     }
 
+    /// Whether two files see each other's resources by name (one template, or the files of
+    /// one Terraform module).
+    pub fn same_scope(&self, a: FileId, b: FileId) -> bool {
+        crate::graph::same_scope(self.files, a, b)
+    }
+
     /// Whether a literal account id belongs to the configured organization: a configured
     /// account without `external = true`.
     pub fn is_organization_account(&self, id: &str) -> bool {

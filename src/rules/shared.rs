@@ -5,11 +5,12 @@
 use petgraph::graph::NodeIndex;
 
 use crate::graph::{EdgeKind, IamGraph, ModelRef, NodeKind};
-pub use crate::model::federation::{COGNITO, Federated, classify_federated};
+pub use crate::model::federation::{COGNITO, Federated, classify_federated, classify_federated_in};
 use crate::model::{
     Expr, IdentityPool, Model, PolicyDocument, Principal, PrincipalEntry, PrincipalKind, Statement,
     Symbol,
 };
+use crate::rules::RuleContext;
 use crate::source::Loc;
 
 pub const ASSUME_ROLE: &str = "sts:AssumeRole";
@@ -39,17 +40,25 @@ pub fn federated_entries(statement: &Statement) -> impl Iterator<Item = &Princip
         .filter(|e| e.kind == PrincipalKind::Federated && !e.value.is_literal("*"))
 }
 
+/// Who a `Federated` value is, with references resolved in the value's scope (its template,
+/// or the files of its Terraform module).
+pub fn federated_provider(cx: &RuleContext<'_>, value: &Expr) -> Federated {
+    classify_federated_in(value, cx.model, &|a, b| cx.same_scope(a, b))
+}
+
 /// The `Federated: cognito-identity.amazonaws.com` entry of an Allow statement that lets Cognito
 /// identities assume the role, when there is one and its conditions can be read.
-pub fn cognito_entry<'s>(statement: &'s Statement, model: &Model) -> Option<&'s PrincipalEntry> {
+pub fn cognito_entry<'s>(
+    cx: &RuleContext<'_>,
+    statement: &'s Statement,
+) -> Option<&'s PrincipalEntry> {
     if !statement.is_allow()
         || !statement.covers_action(ASSUME_ROLE_WITH_WEB_IDENTITY)
         || statement.conditions.opaque
     {
         return None;
     }
-    federated_entries(statement)
-        .find(|e| classify_federated(&e.value, model).host() == Some(COGNITO))
+    federated_entries(statement).find(|e| federated_provider(cx, &e.value).host() == Some(COGNITO))
 }
 
 /// How a principal is named in messages: its IAM name when literal, else its resource.
@@ -72,26 +81,16 @@ pub fn referenced_resource(value: &Expr) -> Option<&str> {
 }
 
 /// The identity pool declared in the scan that a value (an `aud` condition value, an
-/// attachment's pool id) references: the pool of that name in the value's own file, else the
-/// only pool of that name in the scan (a Terraform module spans the files of its folder, which
-/// the model does not record; an ambiguous name resolves to nothing).
-pub fn referenced_identity_pool<'m>(model: &'m Model, value: &Expr) -> Option<&'m IdentityPool> {
+/// attachment's pool id) references, in the value's scope.
+pub fn referenced_identity_pool<'m>(
+    cx: &RuleContext<'m>,
+    value: &Expr,
+) -> Option<&'m IdentityPool> {
     let name = referenced_resource(value)?;
-    let candidates: Vec<&IdentityPool> = model
+    cx.model
         .identity_pools
         .iter()
-        .filter(|p| p.resource.name == name)
-        .collect();
-    if let Some(same_file) = candidates
-        .iter()
-        .find(|p| p.resource.file == value.loc.file)
-    {
-        return Some(same_file);
-    }
-    match candidates.as_slice() {
-        [only] => Some(only),
-        _ => None,
-    }
+        .find(|p| p.resource.name == name && cx.same_scope(p.resource.file, value.loc.file))
 }
 
 /// How a value is named in messages: the logical id or address it references, else as written.
@@ -103,7 +102,7 @@ pub fn value_label(value: &Expr) -> String {
 /// operator), or a value the scan cannot read. A literal id cannot be the id of a pool the
 /// templates create (AWS generates it), and a reference to another pool names that pool.
 pub fn may_name_identity_pool(
-    model: &Model,
+    cx: &RuleContext<'_>,
     value: &Expr,
     pool: &IdentityPool,
     pattern: bool,
@@ -111,7 +110,7 @@ pub fn may_name_identity_pool(
     if let Some(text) = value.as_literal() {
         return pattern && text.contains(['*', '?']);
     }
-    referenced_identity_pool(model, value).is_none_or(|named| named.resource == pool.resource)
+    referenced_identity_pool(cx, value).is_none_or(|named| named.resource == pool.resource)
 }
 
 /// One identity policy of a principal, as the graph attached it.

@@ -22,6 +22,7 @@ use crate::model::{
     Expr, Model, Part, PolicyDocument, PolicyKind, ResourceId, Suppression, SuppressionTarget,
     Symbol,
 };
+use crate::normalize::comments::{Marker, parse_marker};
 use crate::normalize::policy::{Resolve, read_policy};
 use crate::parse::{Node, Value};
 use crate::source::{FileId, Loc, Span};
@@ -65,34 +66,19 @@ pub fn normalize_module(files: &[(FileId, &Document)]) -> (Model, Vec<InputError
 /// `"//": "iamlint: ignore[XAC001, …] reason"` (or a list of such comments) in a resource
 /// block: the Terraform JSON way to suppress findings on that resource.
 fn suppressions(id: &ResourceId, body: &Node) -> Vec<Suppression> {
-    const MARKER: &str = "iamlint: ignore[";
     let comments = body.get("//").map(Node::items).unwrap_or_default();
     let mut found = Vec::new();
     for comment in comments {
-        let Some(text) = comment.as_str() else {
+        let Some(Marker { rules, reason }) = comment.as_str().and_then(parse_marker) else {
             continue;
         };
-        let Some((rules, reason)) = text
-            .find(MARKER)
-            .and_then(|at| text.get(at + MARKER.len()..))
-            .and_then(|rest| rest.split_once(']'))
-        else {
-            continue;
-        };
-        let reason = Some(reason.trim()).filter(|r| !r.is_empty());
-        found.extend(
-            rules
-                .split(',')
-                .map(str::trim)
-                .filter(|r| !r.is_empty())
-                .map(|rule| Suppression {
-                    file: id.file,
-                    target: SuppressionTarget::Resource(id.name.clone()),
-                    rule: rule.to_owned(),
-                    reason: reason.map(str::to_owned),
-                    loc: Loc::new(id.file, comment.span),
-                }),
-        );
+        found.extend(rules.into_iter().map(|rule| Suppression {
+            file: id.file,
+            target: SuppressionTarget::Resource(id.name.clone()),
+            rule,
+            reason: reason.clone(),
+            loc: Loc::new(id.file, comment.span),
+        }));
     }
     found
 }

@@ -531,3 +531,30 @@ fn container_policies_only_when_configured() {
         .collect();
     assert_eq!(names, ["aws_sqs_queue.q"]);
 }
+
+#[test]
+fn resource_comments_are_suppressions_of_that_resource() {
+    let model = module(&[r#"{"resource": {"aws_iam_role": {"audit": {
+        "//": ["owned by the platform team", "iamlint: ignore[XAC001, XAC003] vendor, reviewed 2026-10", "iamlint: ignore[XAC002]"],
+        "name": "audit"
+    }}}}"#]);
+    let found: Vec<(String, &str, Option<&str>)> = model
+        .suppressions
+        .iter()
+        .map(|s| {
+            let crate::model::SuppressionTarget::Resource(name) = &s.target else {
+                panic!("a resource suppression: {s:?}");
+            };
+            (name.clone(), s.rule.as_str(), s.reason.as_deref())
+        })
+        .collect();
+    let reason = Some("vendor, reviewed 2026-10");
+    assert_eq!(
+        found,
+        [
+            ("aws_iam_role.audit".to_owned(), "XAC001", reason),
+            ("aws_iam_role.audit".to_owned(), "XAC003", reason),
+            ("aws_iam_role.audit".to_owned(), "XAC002", None),
+        ]
+    );
+}

@@ -1,10 +1,10 @@
 use crate::finding::Severity;
 use crate::graph::{EdgeKind, ModelRef};
 use crate::model::policy::wildcard_match;
-use crate::model::{Condition, Expr, IdentityPool, Model, PrincipalKind, Statement};
+use crate::model::{Condition, Expr, IdentityPool, PrincipalKind, Statement};
 use crate::rules::shared::{
-    ASSUME_ROLE_WITH_WEB_IDENTITY, COGNITO, COGNITO_AMR, COGNITO_AUD, Federated,
-    classify_federated, cognito_entry, may_name_identity_pool, principal_label, value_label,
+    ASSUME_ROLE_WITH_WEB_IDENTITY, COGNITO, COGNITO_AMR, COGNITO_AUD, Federated, cognito_entry,
+    federated_provider, may_name_identity_pool, principal_label, value_label,
 };
 use crate::rules::{Rule, RuleContext, RuleMeta, declare_rule};
 use crate::source::Loc;
@@ -24,7 +24,7 @@ const GUEST: &str = "unauthenticated";
 /// Whether a statement may admit Cognito identities without the scan being able to check its
 /// conditions: a wildcard principal, a provider the scan cannot identify, or Cognito with
 /// conditions it cannot read.
-fn may_admit_cognito(statement: &Statement, model: &Model) -> bool {
+fn may_admit_cognito(cx: &RuleContext<'_>, statement: &Statement) -> bool {
     statement.is_allow()
         && statement.covers_action(ASSUME_ROLE_WITH_WEB_IDENTITY)
         && statement
@@ -34,7 +34,7 @@ fn may_admit_cognito(statement: &Statement, model: &Model) -> bool {
             .any(|e| match e.kind {
                 PrincipalKind::Everyone => true,
                 PrincipalKind::Federated if e.value.is_literal("*") => true,
-                PrincipalKind::Federated => match classify_federated(&e.value, model) {
+                PrincipalKind::Federated => match federated_provider(cx, &e.value) {
                     Federated::Unknown | Federated::UnknownWebIdentity => true,
                     provider => statement.conditions.opaque && provider.host() == Some(COGNITO),
                 },
@@ -45,14 +45,14 @@ fn may_admit_cognito(statement: &Statement, model: &Model) -> bool {
 /// The `aud` condition that shuts `pool` out of a statement, if one does: all its values name
 /// other pools (values OR; conditions AND, so one such condition is enough).
 fn excluding_aud<'s>(
+    cx: &RuleContext<'_>,
     statement: &'s Statement,
     pool: &IdentityPool,
-    model: &Model,
 ) -> Option<&'s Condition> {
     statement.conditions.pinning(COGNITO_AUD).find(|c| {
         !c.values
             .iter()
-            .any(|v| may_name_identity_pool(model, v, pool, c.is_pattern_test()))
+            .any(|v| may_name_identity_pool(cx, v, pool, c.is_pattern_test()))
     })
 }
 
@@ -100,25 +100,25 @@ enum Mismatch<'s> {
 }
 
 fn mismatch<'s>(
+    cx: &RuleContext<'_>,
     statements: &'s [Statement],
     pool: &IdentityPool,
     label: &str,
-    model: &Model,
 ) -> Option<Mismatch<'s>> {
     let cognito: Vec<&Statement> = statements
         .iter()
-        .filter(|s| cognito_entry(s, model).is_some())
+        .filter(|s| cognito_entry(cx, s).is_some())
         .collect();
     // A statement the scan cannot judge may be the one that admits the pool: only the
     // authenticated role's guest check, which needs one statement letting guests in, still runs.
-    let unsure = statements.iter().any(|s| may_admit_cognito(s, model));
+    let unsure = statements.iter().any(|s| may_admit_cognito(cx, s));
     if cognito.is_empty() {
         return (!unsure).then_some(Mismatch::NoCognitoTrust);
     }
     let admitting: Vec<&Statement> = cognito
         .iter()
         .copied()
-        .filter(|s| excluding_aud(s, pool, model).is_none())
+        .filter(|s| excluding_aud(cx, s, pool).is_none())
         .collect();
     if admitting.is_empty() {
         if unsure {
@@ -126,7 +126,7 @@ fn mismatch<'s>(
         }
         return cognito
             .iter()
-            .find_map(|s| excluding_aud(s, pool, model))
+            .find_map(|s| excluding_aud(cx, s, pool))
             .map(Mismatch::OtherPool);
     }
     match label {
@@ -173,7 +173,7 @@ impl Rule for IdentityPoolRoleTrustMismatch {
                 let Some(trust) = role.trust.as_ref().filter(|t| !t.opaque) else {
                     continue;
                 };
-                let Some(found) = mismatch(&trust.statements, pool, &edge.label, model) else {
+                let Some(found) = mismatch(cx, &trust.statements, pool, &edge.label) else {
                     continue;
                 };
                 let role_name = principal_label(role);

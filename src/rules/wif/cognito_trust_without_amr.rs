@@ -1,6 +1,6 @@
 use crate::finding::Severity;
-use crate::graph::{EdgeKind, IamGraph, ModelRef};
-use crate::model::{Condition, IdentityPool, Model};
+use crate::graph::{EdgeKind, ModelRef};
+use crate::model::{Condition, IdentityPool};
 use crate::rules::shared::{
     COGNITO_AMR, COGNITO_AUD, cognito_entry, may_name_identity_pool, principal_label,
     referenced_identity_pool, value_label,
@@ -38,15 +38,15 @@ fn guest_pool(pool: &IdentityPool, attached: bool) -> Option<GuestPool<'_>> {
 /// A pool that allows guests and whose identities pass `aud`: a pool the values reference, or
 /// one the role is attached to whose id the values may hold (a parameter, an import).
 fn find_guest_pool<'m>(
-    model: &'m Model,
-    graph: &IamGraph,
+    cx: &RuleContext<'m>,
     role: usize,
     aud: &Condition,
 ) -> Option<GuestPool<'m>> {
+    let (model, graph) = (cx.model, cx.graph);
     let named = aud
         .values
         .iter()
-        .filter_map(|v| referenced_identity_pool(model, v))
+        .filter_map(|v| referenced_identity_pool(cx, v))
         .find_map(|pool| guest_pool(pool, false));
     named.or_else(|| {
         graph
@@ -61,7 +61,7 @@ fn find_guest_pool<'m>(
             .filter(|pool| {
                 aud.values
                     .iter()
-                    .any(|v| may_name_identity_pool(model, v, pool, aud.is_pattern_test()))
+                    .any(|v| may_name_identity_pool(cx, v, pool, aud.is_pattern_test()))
             })
             .find_map(|pool| guest_pool(pool, true))
     })
@@ -73,11 +73,11 @@ impl Rule for CognitoTrustWithoutAmr {
     }
 
     fn check(&self, cx: &mut RuleContext<'_>) {
-        let (model, graph) = (cx.model, cx.graph);
+        let model = cx.model;
         for (index, role) in model.principals.iter().enumerate() {
             let Some(trust) = &role.trust else { continue };
             for statement in &trust.statements {
-                let Some(entry) = cognito_entry(statement, model) else {
+                let Some(entry) = cognito_entry(cx, statement) else {
                     continue;
                 };
                 let conditions = &statement.conditions;
@@ -88,7 +88,7 @@ impl Rule for CognitoTrustWithoutAmr {
                 if conditions.pins(COGNITO_AMR) {
                     continue;
                 }
-                let guests = find_guest_pool(model, graph, index, aud);
+                let guests = find_guest_pool(cx, index, aud);
                 let pools: Vec<String> = aud.values.iter().map(value_label).collect();
                 let pools = pools.join("`, `");
                 let role_name = principal_label(role);

@@ -3,7 +3,7 @@ use serde::Deserialize;
 use crate::finding::Severity;
 use crate::model::{Condition, Expr, Part};
 use crate::rules::shared::{
-    ASSUME_ROLE_WITH_WEB_IDENTITY, classify_federated, federated_entries, principal_label,
+    ASSUME_ROLE_WITH_WEB_IDENTITY, federated_entries, federated_provider, principal_label,
     trust_allow_statements,
 };
 use crate::rules::{OptionsError, OptionsInput, Rule, RuleContext, RuleMeta, declare_rule};
@@ -354,7 +354,7 @@ impl Rule for OidcTrustWithoutSubject {
                 continue;
             }
             for entry in federated_entries(statement) {
-                let federated = classify_federated(&entry.value, model);
+                let federated = federated_provider(cx, &entry.value);
                 let Some(host) = federated.host() else {
                     continue;
                 };

@@ -1,6 +1,6 @@
 use crate::rules::shared::{
-    ASSUME_ROLE_WITH_SAML, ASSUME_ROLE_WITH_WEB_IDENTITY, Federated, classify_federated,
-    federated_entries, principal_label, trust_allow_statements, value_label,
+    ASSUME_ROLE_WITH_SAML, ASSUME_ROLE_WITH_WEB_IDENTITY, Federated, federated_entries,
+    federated_provider, principal_label, trust_allow_statements, value_label,
 };
 use crate::rules::{Rule, RuleContext, RuleMeta, declare_rule};
 
@@ -35,7 +35,7 @@ impl Rule for SamlTrustWithoutAudience {
             // provider when the statement only allows the SAML call.
             let saml_only = !statement.covers_action(ASSUME_ROLE_WITH_WEB_IDENTITY);
             for entry in federated_entries(statement) {
-                let is_saml = match classify_federated(&entry.value, model) {
+                let is_saml = match federated_provider(cx, &entry.value) {
                     Federated::Saml => true,
                     Federated::Unknown => saml_only,
                     Federated::WebIdentity { .. } | Federated::UnknownWebIdentity => false,

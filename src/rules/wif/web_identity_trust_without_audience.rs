@@ -1,5 +1,5 @@
 use crate::rules::shared::{
-    ASSUME_ROLE_WITH_WEB_IDENTITY, COGNITO, Federated, classify_federated, federated_entries,
+    ASSUME_ROLE_WITH_WEB_IDENTITY, COGNITO, Federated, federated_entries, federated_provider,
     principal_label, trust_allow_statements,
 };
 use crate::rules::{Rule, RuleContext, RuleMeta, declare_rule};
@@ -28,7 +28,7 @@ impl Rule for WebIdentityTrustWithoutAudience {
                 continue;
             }
             for entry in federated_entries(statement) {
-                let provider = classify_federated(&entry.value, model);
+                let provider = federated_provider(cx, &entry.value);
                 let pinned = match provider.audience_key() {
                     Some(key) => statement.conditions.pins(&key),
                     None if provider == Federated::UnknownWebIdentity => {

@@ -58,5 +58,24 @@ impl Rule for ResourcePolicyExternalAccount {
                 }
             }
         }
+        for permission in &cx.model.lambda_permissions {
+            let AccountRef::Id(id) = permission.principal.account() else {
+                continue;
+            };
+            if cx.is_organization_account(&id) || permission.principal_org_id.is_some() {
+                continue;
+            }
+            let finding = cx
+                .finding(
+                    permission.principal.loc,
+                    &permission.resource.name,
+                    format!(
+                        "Lambda permission `{}` lets account {id}, outside the organization, invoke the function",
+                        permission.resource.name
+                    ),
+                )
+                .with_help("remove the permission, or list the account in iamlint.toml with `external = true` and suppress this finding with the reason it is trusted");
+            cx.report(finding);
+        }
     }
 }

@@ -86,7 +86,7 @@ impl Rule for ServicePrincipalWithoutSource {
                         permission.resource.name
                     ),
                 )
-                .with_help("set `SourceAccount: !Ref AWS::AccountId` and, where the source has an ARN, `SourceArn`");
+                .with_help("set the permission's source account (`SourceAccount` / `source_account`) to your account id and, where the source has an ARN, its source ARN (`SourceArn` / `source_arn`)");
             cx.report(finding);
         }
     }
