@@ -296,9 +296,10 @@ fn sarif_rules_carry_help_and_security_severity() {
             .collect();
         assert!(tags.contains(&"security"));
     }
-    // WIF001 and XAC002 are critical: GitHub's critical bucket starts at 9.0.
-    assert_eq!(rules[0]["properties"]["security-severity"], "9.5");
-    assert_eq!(rules[0]["defaultConfiguration"]["level"], "error");
+    // WIF001 is critical: GitHub's critical bucket starts at 9.0.
+    let wif001 = rules.iter().find(|r| r["id"] == "WIF001").unwrap();
+    assert_eq!(wif001["properties"]["security-severity"], "9.5");
+    assert_eq!(wif001["defaultConfiguration"]["level"], "error");
 }
 
 #[test]

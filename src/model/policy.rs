@@ -204,11 +204,11 @@ impl Condition {
         self.key.eq_ignore_ascii_case(key)
     }
 
-    /// Whether this condition can only be true for callers whose `key` has one of a fixed set
-    /// of values: a positive equality or pattern test, not `...IfExists` (true when the key is
-    /// absent), not negated, not `ForAllValues` (true for an empty set), and with at least one
-    /// value that is not a bare wildcard.
-    pub fn pins_value(&self) -> bool {
+    /// Whether this condition can only be true for callers whose `key` matches one of its
+    /// values: a positive equality or pattern test, not `...IfExists` (true when the key is
+    /// absent), not negated, not `ForAllValues` (true for an empty set). What the values let
+    /// through is a separate question (see [`Condition::pins_value`]).
+    pub fn is_positive_test(&self) -> bool {
         let op = self.parsed_operator();
         let positive = matches!(
             op.base,
@@ -220,9 +220,19 @@ impl Condition {
                 | "NumericEquals"
                 | "Bool"
         );
-        positive
-            && !op.if_exists
-            && op.set_qualifier != Some("ForAllValues")
+        positive && !op.if_exists && op.set_qualifier != Some("ForAllValues")
+    }
+
+    /// Whether `*` and `?` in the values are wildcards rather than literal characters.
+    pub fn is_pattern_test(&self) -> bool {
+        matches!(self.parsed_operator().base, "StringLike" | "ArnLike")
+    }
+
+    /// Whether this condition can only be true for callers whose `key` has one of a fixed set
+    /// of values: a positive test (see [`Condition::is_positive_test`]) with at least one value,
+    /// none of them a bare wildcard.
+    pub fn pins_value(&self) -> bool {
+        self.is_positive_test()
             && !self.values.is_empty()
             && self.values.iter().all(|v| !is_wildcard_only(v))
     }

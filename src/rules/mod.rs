@@ -10,6 +10,7 @@
 //! in [`Rule::validate_options`] with [`OptionsInput::check`], and reads them with
 //! [`RuleContext::options`].
 
+mod cog;
 mod esc;
 mod pol;
 pub mod shared;
@@ -155,6 +156,11 @@ pub(crate) use declare_rule;
 
 /// Every rule, sorted by code.
 pub static ALL_RULES: &[&dyn Rule] = &[
+    &cog::identity_pool_allows_unauthenticated::IdentityPoolAllowsUnauthenticated,
+    &cog::identity_pool_classic_flow::IdentityPoolClassicFlow,
+    &cog::unauthenticated_role_overprivileged::UnauthenticatedRoleOverprivileged,
+    &cog::identity_pool_role_trust_mismatch::IdentityPoolRoleTrustMismatch,
+    &cog::user_pool_weak_sign_in::UserPoolWeakSignIn,
     &esc::external_path_to_admin::ExternalPathToAdmin,
     &pol::inline_policy_overuse::InlinePolicyOveruse,
     &pol::user_with_direct_policies::UserWithDirectPolicies,
@@ -167,6 +173,10 @@ pub static ALL_RULES: &[&dyn Rule] = &[
     &pol::privileged_managed_policy::PrivilegedManagedPolicy,
     &sup::suppression_without_reason::SuppressionWithoutReason,
     &wif::web_identity_trust_without_audience::WebIdentityTrustWithoutAudience,
+    &wif::cognito_trust_without_amr::CognitoTrustWithoutAmr,
+    &wif::oidc_trust_without_subject::OidcTrustWithoutSubject,
+    &wif::saml_trust_without_audience::SamlTrustWithoutAudience,
+    &wif::wildcard_federated_principal::WildcardFederatedPrincipal,
     &xac::cross_account_trust_unscoped::CrossAccountTrustUnscoped,
     &xac::any_aws_principal_trust::AnyAwsPrincipalTrust,
     &xac::third_party_trust_without_external_id::ThirdPartyTrustWithoutExternalId,

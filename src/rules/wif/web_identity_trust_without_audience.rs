@@ -1,7 +1,6 @@
-use crate::model::PrincipalKind;
 use crate::rules::shared::{
-    ASSUME_ROLE_WITH_WEB_IDENTITY, COGNITO, Federated, classify_federated_in, principal_label,
-    trust_allow_statements,
+    ASSUME_ROLE_WITH_WEB_IDENTITY, COGNITO, Federated, federated_entries, federated_provider,
+    principal_label, trust_allow_statements,
 };
 use crate::rules::{Rule, RuleContext, RuleMeta, declare_rule};
 
@@ -28,14 +27,8 @@ impl Rule for WebIdentityTrustWithoutAudience {
             {
                 continue;
             }
-            let federated = statement
-                .principal
-                .iter()
-                .flat_map(|p| p.entries.iter())
-                .filter(|e| e.kind == PrincipalKind::Federated && !e.value.is_literal("*"));
-            for entry in federated {
-                let provider =
-                    classify_federated_in(&entry.value, model, &|a, b| cx.same_scope(a, b));
+            for entry in federated_entries(statement) {
+                let provider = federated_provider(cx, &entry.value);
                 let pinned = match provider.audience_key() {
                     Some(key) => statement.conditions.pins(&key),
                     None if provider == Federated::UnknownWebIdentity => {
