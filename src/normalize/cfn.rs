@@ -57,8 +57,14 @@ pub fn format_of(root: &Node) -> Format {
 
 pub fn normalize(file: FileId, root: &Node) -> Result<Model, ParseError> {
     let resources = match root.get("Resources") {
+        // `Resources:` with nothing under it (a skeleton or a stack still being written) has
+        // no IAM to check; CloudFormation's own "at least one resource" rule is not ours.
+        Some(node) if node.is_null() => &[],
         Some(node) => node.as_map().ok_or_else(|| {
-            ParseError::new(node.span, "`Resources` must be a mapping of logical ids to resources")
+            ParseError::new(
+                node.span,
+                "`Resources` must be a mapping of logical ids to resources",
+            )
         })?,
         None => &[],
     };
@@ -272,14 +278,14 @@ fn read_resource(entry: &Entry, cx: &CfnResolver<'_>, model: &mut Model) {
             read_sam_function(id, props, cx, model);
         }
         _ => {
-            if let Some((service, key)) = resource_policy_property(kind) {
-                if let Some(document) = policy(key, PolicyKind::Resource) {
-                    model.resource_policies.push(ResourcePolicy {
-                        resource: id,
-                        service,
-                        document,
-                    });
-                }
+            if let Some((service, key)) = resource_policy_property(kind)
+                && let Some(document) = policy(key, PolicyKind::Resource)
+            {
+                model.resource_policies.push(ResourcePolicy {
+                    resource: id,
+                    service,
+                    document,
+                });
             }
         }
     }
