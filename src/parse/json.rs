@@ -9,11 +9,8 @@ use std::collections::HashSet;
 use jsonc_parser::ast;
 use jsonc_parser::{CollectOptions, ParseOptions, parse_to_ast};
 
-use super::{Entry, MAX_DEPTH, Node, ParseError, Value};
+use super::{Entry, MAX_DEPTH, Node, ParseError, Parsed, Value};
 use crate::source::Span;
-
-/// A parsed JSON value and the problems that did not stop parsing (duplicate keys).
-pub type Parsed = (Option<Node>, Vec<ParseError>);
 
 pub fn parse_json(text: &str) -> Result<Parsed, ParseError> {
     check_depth(text)?;
@@ -83,14 +80,17 @@ fn convert(value: ast::Value<'_>, problems: &mut Vec<ParseError>) -> Node {
     match value {
         ast::Value::StringLit(s) => Node::scalar(s.value.as_ref(), true, span(s.range)),
         ast::Value::NumberLit(n) => Node::scalar(n.value, false, span(n.range)),
-        ast::Value::BooleanLit(b) => Node::scalar(
-            if b.value { "true" } else { "false" },
-            false,
-            span(b.range),
-        ),
+        ast::Value::BooleanLit(b) => {
+            Node::scalar(if b.value { "true" } else { "false" }, false, span(b.range))
+        }
         ast::Value::NullKeyword(n) => Node::scalar("null", false, span(n.range)),
         ast::Value::Array(a) => Node {
-            value: Value::Seq(a.elements.into_iter().map(|v| convert(v, problems)).collect()),
+            value: Value::Seq(
+                a.elements
+                    .into_iter()
+                    .map(|v| convert(v, problems))
+                    .collect(),
+            ),
             span: span(a.range),
         },
         ast::Value::Object(o) => {

@@ -9,6 +9,7 @@
 //! Limits against hostile input live here: nesting depth, alias expansion budget, node count.
 
 mod json;
+mod reindent;
 mod yaml;
 
 pub use json::parse_json;
@@ -22,6 +23,10 @@ pub const MAX_DEPTH: usize = 200;
 /// Most nodes one document may produce, aliases expanded (a "billion laughs" file stops here).
 pub const MAX_NODES: usize = 2_000_000;
 
+/// A parsed document (`None` for a file with no document) and the duplicate keys found in it,
+/// which do not stop parsing: the later value wins, as in CloudFormation.
+pub type Parsed = (Option<Node>, Vec<ParseError>);
+
 /// A parsed value with its source span.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Node {
@@ -33,7 +38,10 @@ pub struct Node {
 pub enum Value {
     /// Any scalar, as its source text (unescaped). `quoted` tells a YAML/JSON string apart from
     /// a plain `true`, `123` or `null`.
-    Scalar { text: Box<str>, quoted: bool },
+    Scalar {
+        text: Box<str>,
+        quoted: bool,
+    },
     Seq(Vec<Node>),
     Map(Vec<Entry>),
 }

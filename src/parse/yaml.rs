@@ -9,63 +9,75 @@ use std::collections::{HashMap, HashSet};
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Tag};
 
-use super::{Entry, MAX_DEPTH, MAX_NODES, Node, ParseError, Value, intrinsic_for_tag};
+use super::{
+    Entry, MAX_DEPTH, MAX_NODES, Node, ParseError, Parsed, Value, intrinsic_for_tag, reindent,
+};
 use crate::source::Span;
 
-/// A parsed YAML document and the problems that did not stop parsing (duplicate keys).
-pub type Parsed = (Option<Node>, Vec<ParseError>);
-
 /// Parse one YAML document. `Ok((None, _))` for a stream with no document (an empty file).
+///
+/// saphyr follows YAML 1.2 to the letter and rejects flow collections and multi-line quoted
+/// scalars whose continuation lines are not indented past their parent key. PyYAML, cfn-lint and
+/// CloudFormation accept them, and real templates rely on that (inline JSON policies and schemas
+/// after `Key: {`). On exactly that error the text is re-indented and parsed again; see
+/// [`super::reindent`] for why that is sound.
 pub fn parse_yaml(text: &str) -> Result<Parsed, ParseError> {
+    match build(text, false) {
+        Ok((parsed, _)) => Ok(parsed),
+        Err(Failure::Indentation(error)) => reindent::parse_reindented(text).unwrap_or(Err(error)),
+        Err(Failure::Other(error)) => Err(error),
+    }
+}
+
+/// Why [`build`] stopped.
+pub(super) enum Failure {
+    /// saphyr's YAML 1.2 indentation check inside a flow collection or a quoted scalar.
+    Indentation(ParseError),
+    Other(ParseError),
+}
+
+/// Build the tree. With `record_regions`, also return the byte spans of every flow collection
+/// and quoted scalar (where line-leading whitespace is not content).
+pub(super) fn build(text: &str, record_regions: bool) -> Result<(Parsed, Vec<Span>), Failure> {
     let offsets = CharOffsets::new(text);
-    let mut builder = Builder::default();
-    let mut documents = 0usize;
+    let mut builder = Builder {
+        regions: record_regions.then(Vec::new),
+        ..Builder::default()
+    };
     for event in Parser::new_from_str(text) {
         let (event, span) = event.map_err(|e| {
             let at = offsets.byte(e.marker().index());
-            ParseError::new(
-                Span::new(at, at),
-                format!("invalid YAML: {}", e.info()),
-            )
-        })?;
-        let span = Span::new(offsets.byte(span.start.index()), offsets.byte(span.end.index()));
-        match event {
-            Event::DocumentStart(_) => {
-                documents += 1;
-                if documents > 1 {
-                    return Err(ParseError::new(
-                        span,
-                        "more than one YAML document in the file; a template is a single document",
-                    ));
+            let message = match e.info() {
+                // saphyr scans a flow collection ahead of the events, so its own cap (a `u8`
+                // level) trips before the builder's MAX_DEPTH can.
+                "recursion limit exceeded" => {
+                    format!("nesting deeper than {} levels of `[`/`{{`", u8::MAX)
                 }
+                info => format!("invalid YAML: {info}"),
+            };
+            let error = ParseError::new(Span::new(at, at), message);
+            if INDENTATION_ERRORS.contains(&e.info()) {
+                Failure::Indentation(error)
+            } else {
+                Failure::Other(error)
             }
-            Event::Scalar(text, style, anchor, tag) => {
-                let quoted = !matches!(style, ScalarStyle::Plain);
-                let node = Node::scalar(text.as_ref(), quoted, span);
-                builder.finish_node(node, anchor, tag.as_deref())?;
-            }
-            Event::SequenceStart(anchor, tag) => {
-                builder.open(Frame::new(FrameKind::Seq(Vec::new()), span, anchor, tag.as_deref()))?;
-            }
-            Event::MappingStart(anchor, tag) => {
-                builder.open(Frame::new(
-                    FrameKind::Map {
-                        entries: Vec::new(),
-                        pending_key: None,
-                        seen: None,
-                    },
-                    span,
-                    anchor,
-                    tag.as_deref(),
-                ))?;
-            }
-            Event::SequenceEnd | Event::MappingEnd => builder.close(span)?,
-            Event::Alias(anchor) => builder.alias(anchor, span)?,
-            Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => {}
-        }
+        })?;
+        let span = Span::new(
+            offsets.byte(span.start.index()),
+            offsets.byte(span.end.index()),
+        );
+        builder.event(event, span, text).map_err(Failure::Other)?;
     }
-    Ok((builder.root, builder.problems))
+    let regions = builder.regions.take().unwrap_or_default();
+    Ok(((builder.root, builder.problems), regions))
 }
+
+/// saphyr's messages for its YAML 1.2 indentation checks on flow and quoted content.
+const INDENTATION_ERRORS: [&str; 3] = [
+    "invalid indentation",
+    "invalid indentation in quoted scalar",
+    "invalid indentation in flow construct",
+];
 
 /// saphyr reports character indices; spans are bytes. ASCII files (most templates) map 1:1.
 struct CharOffsets {
@@ -78,7 +90,9 @@ impl CharOffsets {
         let table = (!text.is_ascii()).then(|| {
             text.char_indices()
                 .map(|(i, _)| u32::try_from(i).unwrap_or(u32::MAX))
-                .chain(std::iter::once(u32::try_from(text.len()).unwrap_or(u32::MAX)))
+                .chain(std::iter::once(
+                    u32::try_from(text.len()).unwrap_or(u32::MAX),
+                ))
                 .collect()
         });
         CharOffsets {
@@ -90,9 +104,7 @@ impl CharOffsets {
     fn byte(&self, char_index: usize) -> usize {
         match &self.table {
             None => char_index.min(self.len),
-            Some(table) => table
-                .get(char_index)
-                .map_or(self.len, |&b| b as usize),
+            Some(table) => table.get(char_index).map_or(self.len, |&b| b as usize),
         }
     }
 }
@@ -112,15 +124,19 @@ struct Frame {
     span: Span,
     anchor: usize,
     tag: Option<TagKind>,
+    /// Written `[…]`/`{…}` rather than as an indented block.
+    flow: bool,
 }
 
 impl Frame {
-    fn new(kind: FrameKind, span: Span, anchor: usize, tag: Option<&Tag>) -> Self {
+    fn new(kind: FrameKind, span: Span, anchor: usize, tag: Option<&Tag>, text: &str) -> Self {
+        let first = text.as_bytes().get(span.start as usize);
         Frame {
             kind,
             span,
             anchor,
             tag: tag.and_then(TagKind::of),
+            flow: matches!(first, Some(b'[' | b'{')),
         }
     }
 }
@@ -149,11 +165,58 @@ struct Builder {
     stack: Vec<Frame>,
     anchors: HashMap<usize, (Node, usize)>,
     nodes: usize,
+    documents: usize,
     root: Option<Node>,
     problems: Vec<ParseError>,
+    /// Spans of flow collections and quoted scalars, when the caller asked for them.
+    regions: Option<Vec<Span>>,
 }
 
 impl Builder {
+    fn event(&mut self, event: Event<'_>, span: Span, text: &str) -> Result<(), ParseError> {
+        match event {
+            Event::DocumentStart(_) => {
+                self.documents += 1;
+                if self.documents > 1 {
+                    return Err(ParseError::new(
+                        span,
+                        "more than one YAML document in the file; a template is a single document",
+                    ));
+                }
+            }
+            Event::Scalar(value, style, anchor, tag) => {
+                let quoted = !matches!(style, ScalarStyle::Plain);
+                if matches!(style, ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted) {
+                    self.record_region(span);
+                }
+                let node = Node::scalar(value.as_ref(), quoted, span);
+                self.finish_node(node, anchor, tag.as_deref())?;
+            }
+            Event::SequenceStart(anchor, tag) => {
+                let kind = FrameKind::Seq(Vec::new());
+                self.open(Frame::new(kind, span, anchor, tag.as_deref(), text))?;
+            }
+            Event::MappingStart(anchor, tag) => {
+                let kind = FrameKind::Map {
+                    entries: Vec::new(),
+                    pending_key: None,
+                    seen: None,
+                };
+                self.open(Frame::new(kind, span, anchor, tag.as_deref(), text))?;
+            }
+            Event::SequenceEnd | Event::MappingEnd => self.close(span)?,
+            Event::Alias(anchor) => self.alias(anchor, span)?,
+            Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => {}
+        }
+        Ok(())
+    }
+
+    fn record_region(&mut self, span: Span) {
+        if let Some(regions) = &mut self.regions {
+            regions.push(span);
+        }
+    }
+
     fn open(&mut self, frame: Frame) -> Result<(), ParseError> {
         if self.stack.len() >= MAX_DEPTH {
             return Err(ParseError::new(
@@ -169,6 +232,13 @@ impl Builder {
         let Some(frame) = self.stack.pop() else {
             return Err(ParseError::new(end, "unbalanced YAML structure"));
         };
+        if frame.flow {
+            // Up to the closing bracket, which the node's own span stops short of.
+            self.record_region(Span {
+                start: frame.span.start,
+                end: end.end.max(frame.span.start),
+            });
+        }
         let value = match frame.kind {
             FrameKind::Seq(items) => Value::Seq(items),
             FrameKind::Map { entries, .. } => Value::Map(apply_merge_keys(entries)),
@@ -186,11 +256,21 @@ impl Builder {
         self.finish_tagged(node, frame.anchor, frame.tag)
     }
 
-    fn finish_node(&mut self, node: Node, anchor: usize, tag: Option<&Tag>) -> Result<(), ParseError> {
+    fn finish_node(
+        &mut self,
+        node: Node,
+        anchor: usize,
+        tag: Option<&Tag>,
+    ) -> Result<(), ParseError> {
         self.finish_tagged(node, anchor, tag.and_then(TagKind::of))
     }
 
-    fn finish_tagged(&mut self, node: Node, anchor: usize, tag: Option<TagKind>) -> Result<(), ParseError> {
+    fn finish_tagged(
+        &mut self,
+        node: Node,
+        anchor: usize,
+        tag: Option<TagKind>,
+    ) -> Result<(), ParseError> {
         let node = match tag {
             Some(TagKind::Intrinsic(name)) => long_form(name, node),
             Some(TagKind::Str) => match node.value {
@@ -229,9 +309,7 @@ impl Builder {
         if self.nodes > MAX_NODES {
             return Err(ParseError::new(
                 span,
-                format!(
-                    "document expands to more than {MAX_NODES} nodes (alias expansion bomb?)"
-                ),
+                format!("document expands to more than {MAX_NODES} nodes (alias expansion bomb?)"),
             ));
         }
         Ok(())
@@ -262,9 +340,8 @@ impl Builder {
                     let duplicate = if entries.len() < 16 {
                         entries.iter().any(|e| e.key == key)
                     } else {
-                        let seen = seen.get_or_insert_with(|| {
-                            entries.iter().map(|e| e.key.clone()).collect()
-                        });
+                        let seen = seen
+                            .get_or_insert_with(|| entries.iter().map(|e| e.key.clone()).collect());
                         !seen.insert(key.clone())
                     };
                     if duplicate && &*key != "<<" {
@@ -370,11 +447,21 @@ mod tests {
     #[test]
     fn short_forms_become_long_forms() {
         let root = parse("a: !Ref X\nb: !GetAtt Role.Arn\nc: !Sub [\"${A}\", {A: 1}]\n");
-        assert_eq!(root.get("a").unwrap().get("Ref").unwrap().as_str(), Some("X"));
+        assert_eq!(
+            root.get("a").unwrap().get("Ref").unwrap().as_str(),
+            Some("X")
+        );
         let getatt = root.get("b").unwrap().get("Fn::GetAtt").unwrap();
         let parts: Vec<_> = getatt.items().iter().map(|n| n.as_str().unwrap()).collect();
         assert_eq!(parts, ["Role", "Arn"]);
-        assert!(root.get("c").unwrap().get("Fn::Sub").unwrap().as_seq().is_some());
+        assert!(
+            root.get("c")
+                .unwrap()
+                .get("Fn::Sub")
+                .unwrap()
+                .as_seq()
+                .is_some()
+        );
     }
 
     #[test]
@@ -409,7 +496,8 @@ mod tests {
 
     #[test]
     fn merge_keys_and_duplicates() {
-        let (root, problems) = parse_yaml("base: &b {x: 1, y: 2}\nm:\n  <<: *b\n  y: 3\nd: 1\nd: 2\n").unwrap();
+        let (root, problems) =
+            parse_yaml("base: &b {x: 1, y: 2}\nm:\n  <<: *b\n  y: 3\nd: 1\nd: 2\n").unwrap();
         let root = root.unwrap();
         let m = root.get("m").unwrap();
         assert_eq!(m.get("x").unwrap().as_str(), Some("1"));
@@ -424,7 +512,10 @@ mod tests {
         let root = parse("id: 012345670123\nv: 2012-10-17\nq: '1'\n");
         assert_eq!(root.get("id").unwrap().as_str(), Some("012345670123"));
         assert_eq!(root.get("v").unwrap().as_str(), Some("2012-10-17"));
-        assert!(matches!(root.get("q").unwrap().value, Value::Scalar { quoted: true, .. }));
+        assert!(matches!(
+            root.get("q").unwrap().value,
+            Value::Scalar { quoted: true, .. }
+        ));
     }
 
     #[test]
