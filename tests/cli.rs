@@ -135,13 +135,18 @@ fn every_bad_input_is_an_error_at_its_place_and_the_good_file_is_still_checked()
     let (code, report) = run_json(&args, &[]);
     assert_eq!(code, 2);
 
-    // (file, line, column or 0 for "any", start of the message)
+    // (file, line, column, start of the message); 0 for "any line" or "any column"
     let expected: &[(&str, u64, u64, &str)] = &[
         // The unclosed `[` swallows the next line; saphyr stops at its `:`.
         ("malformed.yaml", 7, 15, "invalid YAML"),
         ("malformed.json", 5, 31, "invalid JSON: Expected comma"),
-        // Stops at the first level whose expansion passes the node budget.
-        ("alias_bomb.yaml", 9, 0, "document expands to more than"),
+        // The first alias of `e` (66,000 nodes) takes the copies past 100,000.
+        (
+            "alias_bomb.yaml",
+            8,
+            10,
+            "aliases expand to more than 100000",
+        ),
         ("deep_flow.yaml", 3, 264, "nesting deeper than"),
         ("deep_block.yaml", 4, 0, "nesting deeper than 200"),
         ("deep.json", 1, 0, "nesting deeper than 200"),
@@ -159,7 +164,9 @@ fn every_bad_input_is_an_error_at_its_place_and_the_good_file_is_still_checked()
     for &(name, line, column, start) in expected {
         let error = error_for(&report, name);
         let (got_line, got_column) = position(error);
-        assert_eq!(got_line, line, "{name}: {error}");
+        if line != 0 {
+            assert_eq!(got_line, line, "{name}: {error}");
+        }
         if column != 0 {
             assert_eq!(got_column, column, "{name}: {error}");
         }

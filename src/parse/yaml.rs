@@ -10,7 +10,8 @@ use std::collections::{HashMap, HashSet};
 use saphyr_parser::{Event, Parser, ScalarStyle, Tag};
 
 use super::{
-    Entry, MAX_DEPTH, MAX_NODES, Node, ParseError, Parsed, Value, intrinsic_for_tag, reindent,
+    Entry, MAX_ALIAS_NODES, MAX_DEPTH, MAX_NODES, Node, ParseError, Parsed, Value,
+    intrinsic_for_tag, reindent,
 };
 use crate::source::Span;
 
@@ -164,7 +165,10 @@ impl TagKind {
 struct Builder {
     stack: Vec<Frame>,
     anchors: HashMap<usize, (Node, usize)>,
+    /// Nodes written in the text.
     nodes: usize,
+    /// Nodes copied by aliases, under their own, smaller budget.
+    alias_nodes: usize,
     documents: usize,
     root: Option<Node>,
     problems: Vec<ParseError>,
@@ -285,7 +289,12 @@ impl Builder {
             },
             None => node,
         };
-        self.count(1, node.span)?;
+        if !charge(&mut self.nodes, 1, MAX_NODES) {
+            return Err(ParseError::new(
+                node.span,
+                format!("document has more than {MAX_NODES} nodes"),
+            ));
+        }
         if anchor != 0 {
             let size = node_count(&node);
             self.anchors.insert(anchor, (node.clone(), size));
@@ -297,22 +306,19 @@ impl Builder {
         let Some((node, size)) = self.anchors.get(&anchor) else {
             return Err(ParseError::new(span, "alias to an unknown anchor"));
         };
-        let (mut node, size) = (node.clone(), *size);
-        self.count(size, span)?;
+        // Charge before copying, so an over-budget alias never allocates its copy.
+        if !charge(&mut self.alias_nodes, *size, MAX_ALIAS_NODES) {
+            return Err(ParseError::new(
+                span,
+                format!(
+                    "aliases expand to more than {MAX_ALIAS_NODES} nodes (alias expansion bomb?)"
+                ),
+            ));
+        }
+        let mut node = node.clone();
         // Findings inside the copy should point where the user wrote the alias.
         node.span = span;
         self.push(node)
-    }
-
-    fn count(&mut self, added: usize, span: Span) -> Result<(), ParseError> {
-        self.nodes = self.nodes.saturating_add(added);
-        if self.nodes > MAX_NODES {
-            return Err(ParseError::new(
-                span,
-                format!("document expands to more than {MAX_NODES} nodes (alias expansion bomb?)"),
-            ));
-        }
-        Ok(())
     }
 
     fn push(&mut self, node: Node) -> Result<(), ParseError> {
@@ -364,6 +370,12 @@ impl Builder {
         }
         Ok(())
     }
+}
+
+/// Add `added` to a running node count; `false` past `limit`.
+fn charge(count: &mut usize, added: usize, limit: usize) -> bool {
+    *count = count.saturating_add(added);
+    *count <= limit
 }
 
 /// `!GetAtt Res.Attr.Sub` → `{"Fn::GetAtt": ["Res", "Attr.Sub"]}` (split at the first dot, as
