@@ -207,8 +207,19 @@ fn yaml(value: &Value, indent: usize, out: &mut String) {
         }
         Value::Array(items) => {
             for item in items {
-                out.push_str(&format!("{pad}-"));
-                yaml_value(item, indent, out);
+                match item {
+                    // `- Key: …` with the mapping's later keys under the first one.
+                    Value::Object(map) if !map.is_empty() && short_form(item).is_none() => {
+                        let mut nested = String::new();
+                        yaml(item, indent + 2, &mut nested);
+                        out.push_str(&format!("{pad}- "));
+                        out.push_str(nested.get(indent + 2..).unwrap_or_default());
+                    }
+                    _ => {
+                        out.push_str(&format!("{pad}-"));
+                        yaml_value(item, indent, out);
+                    }
+                }
             }
         }
         scalar => out.push_str(&format!("{pad}{scalar}\n")),
