@@ -114,19 +114,19 @@ impl LineScanner {
     }
 
     fn scan(&mut self, content: &str, indent: usize) {
-        let mut chars = content.chars().enumerate().peekable();
+        let mut chars = content.char_indices().enumerate().peekable();
         let mut previous: Option<char> = None;
         let mut escaped = false;
         // Column of the node a block scalar on this line would belong to: past any `- `.
         let mut node_column = indent;
-        while let Some((column, c)) = chars.next() {
+        while let Some((column, (byte, c))) = chars.next() {
             if let Some(quote) = self.quote {
                 if escaped {
                     escaped = false;
                 } else if quote == '"' && c == '\\' {
                     escaped = true;
                 } else if c == quote {
-                    if quote == '\'' && chars.peek().is_some_and(|&(_, n)| n == '\'') {
+                    if quote == '\'' && chars.peek().is_some_and(|&(_, (_, n))| n == '\'') {
                         chars.next();
                     } else {
                         self.quote = None;
@@ -157,11 +157,15 @@ impl LineScanner {
                 ']' | '}' if self.flow_depth > 0 => self.flow_depth -= 1,
                 '-' if self.flow_depth == 0
                     && column == node_column
-                    && chars.peek().is_none_or(|&(_, n)| n == ' ') =>
+                    && chars.peek().is_none_or(|&(_, (_, n))| n == ' ') =>
                 {
                     node_column = column + 2;
                 }
-                '|' | '>' if self.flow_depth == 0 && token_start => {
+                '|' | '>'
+                    if self.flow_depth == 0
+                        && token_start
+                        && is_block_header(content.get(byte + 1..).unwrap_or_default()) =>
+                {
                     let parent = if column == node_column {
                         node_column.saturating_sub(2)
                     } else {
@@ -175,6 +179,16 @@ impl LineScanner {
             previous = Some(c);
         }
     }
+}
+
+/// Whether what follows a `|` or `>` is the rest of a block scalar header (chomping and
+/// indentation indicators, then nothing or a comment) rather than more of a plain scalar
+/// such as `cmd: a | b`.
+fn is_block_header(rest: &str) -> bool {
+    let rest = rest
+        .trim_start_matches(|c: char| c.is_ascii_digit() || c == '+' || c == '-')
+        .trim_start();
+    rest.is_empty() || rest.starts_with('#')
 }
 
 /// The text with the pads inserted.
@@ -339,6 +353,43 @@ mod tests {
             root.get("c").unwrap().get("d").unwrap().items()[0].as_str(),
             Some("3")
         );
+    }
+
+    #[test]
+    fn tagged_and_anchored_flow_collections_are_repaired() {
+        let text = "P:\n  Path: !Join [\"\", [\n  \"a\",\n  \"b\"]]\n  D: &x {\n  \"k\": 1}\n";
+        let root = parse_yaml(text).unwrap().0.unwrap();
+        let join = root
+            .get("P")
+            .unwrap()
+            .get("Path")
+            .unwrap()
+            .get("Fn::Join")
+            .unwrap();
+        let parts: Vec<_> = join.items()[1]
+            .items()
+            .iter()
+            .map(|n| n.as_str().unwrap())
+            .collect();
+        assert_eq!(parts, ["a", "b"]);
+        assert_eq!(
+            root.get("P")
+                .unwrap()
+                .get("D")
+                .unwrap()
+                .get("k")
+                .unwrap()
+                .as_str(),
+            Some("1")
+        );
+    }
+
+    #[test]
+    fn a_pipe_inside_a_plain_scalar_is_not_a_block_scalar() {
+        let text = "a: x | y\n  more\nb: {\n\"k\": 1}\n";
+        assert_eq!(plan(text).len(), 1);
+        assert!(is_block_header("-2 # note"));
+        assert!(!is_block_header(" b"));
     }
 
     #[test]

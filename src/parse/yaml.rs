@@ -131,13 +131,28 @@ struct Frame {
 
 impl Frame {
     fn new(kind: FrameKind, span: Span, anchor: usize, tag: Option<&Tag>, text: &str) -> Self {
-        let first = text.as_bytes().get(span.start as usize);
         Frame {
             kind,
             span,
             anchor,
             tag: tag.and_then(TagKind::of),
-            flow: matches!(first, Some(b'[' | b'{')),
+            flow: opens_flow(text.get(span.start as usize..).unwrap_or_default()),
+        }
+    }
+}
+
+/// Whether a collection starting here is written `[…]`/`{…}`. Its span may start at a tag or
+/// anchor (`!Join [`, `&base {`), so those are skipped first.
+fn opens_flow(mut rest: &str) -> bool {
+    loop {
+        rest = rest.trim_start();
+        match rest.chars().next() {
+            Some('[' | '{') => return true,
+            Some('!' | '&') => {
+                rest =
+                    rest.trim_start_matches(|c: char| !c.is_whitespace() && c != '[' && c != '{');
+            }
+            _ => return false,
         }
     }
 }
