@@ -331,5 +331,63 @@ mod tests {
         let (line, column, message) = decode(b"a: 1\nb: \xFF\n").unwrap_err();
         assert_eq!((line, column), (2, 4));
         assert!(message.contains("UTF-8"));
+        assert!(decode(b"\xFF\xFEa").unwrap_err().2.contains("odd number"));
+    }
+
+    #[test]
+    fn json_looking_text_falls_back_to_yaml_unless_named_json() {
+        let flow = "{AWSTemplateFormatVersion: 2010-09-09, Resources: {}}";
+        assert!(parse(flow, Some(Syntax::Yaml)).is_ok());
+        assert!(parse(flow, None).is_ok());
+        let err = parse(flow, Some(Syntax::Json)).unwrap_err();
+        assert!(err.message.starts_with("invalid JSON"), "{}", err.message);
+        // When neither reading works, the JSON error is the one reported.
+        let err = parse("{\"a\": [1}", None).unwrap_err();
+        assert!(err.message.starts_with("invalid JSON"), "{}", err.message);
+    }
+
+    #[test]
+    fn walked_binary_is_skipped_but_a_named_one_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("blob.json");
+        std::fs::write(&path, b"\x89PNG\r\n\x1a\n\xFF\xFE\x00").unwrap();
+        let options = LoadOptions::default();
+        let walked = Candidate {
+            path: path.clone(),
+            explicit: false,
+        };
+        assert!(matches!(load(&walked, &options), Loaded::Skipped));
+        let named = Candidate {
+            path,
+            explicit: true,
+        };
+        let Loaded::Error(error) = load(&named, &options) else {
+            panic!("a named non-UTF-8 file must be an error");
+        };
+        assert!(
+            error.message.starts_with("not valid UTF-8"),
+            "{}",
+            error.message
+        );
+    }
+
+    #[test]
+    fn files_over_the_limit_are_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.yaml");
+        std::fs::write(&path, "AWSTemplateFormatVersion: x\n").unwrap();
+        let candidate = Candidate {
+            path,
+            explicit: true,
+        };
+        let options = LoadOptions { max_file_size: 8 };
+        let Loaded::Error(error) = load(&candidate, &options) else {
+            panic!("over the limit must be an error");
+        };
+        assert!(
+            error.message.contains("over the 8-byte limit"),
+            "{}",
+            error.message
+        );
     }
 }
