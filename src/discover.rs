@@ -48,7 +48,11 @@ pub fn discover(paths: &[PathBuf], exclude: &GlobSet) -> Discovery {
         }
         walk(root, exclude, &mut discovery);
     }
-    discovery.candidates.sort();
+    // A file both named and found by walking a named folder counts as named: explicit first,
+    // then `dedup_by` keeps the first of each path.
+    discovery
+        .candidates
+        .sort_by(|a, b| a.path.cmp(&b.path).then(b.explicit.cmp(&a.explicit)));
     discovery.candidates.dedup_by(|a, b| a.path == b.path);
     discovery
 }

@@ -5,12 +5,14 @@
 //! cheap text sniff comes first, so a stray `docker-compose.yml` with custom tags is neither
 //! parsed nor reported. A file that looks like a template but does not parse is an error.
 
+use std::fs::File;
+use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
 use crate::discover::Candidate;
 use crate::model::Format;
-use crate::parse::{Node, ParseError, parse_json, parse_yaml};
+use crate::parse::{Node, ParseError, Parsed, parse_json, parse_yaml};
 use crate::source::{SourceFile, Span, display_path};
 
 /// A problem with one input file. The run goes on; the exit code becomes 2.
@@ -62,16 +64,16 @@ pub struct Document {
     pub source: Arc<SourceFile>,
     pub format: Format,
     pub root: Node,
+    /// Keys given twice in one mapping; the tree holds the last value. CloudFormation accepts
+    /// such templates and deploys the last value, so they are analyzed as written rather than
+    /// reported as unreadable; these spans are for a rule that flags the hidden values.
+    pub duplicate_keys: Vec<ParseError>,
 }
 
 /// What reading one candidate gave.
 #[derive(Debug)]
 pub enum Loaded {
-    Document {
-        document: Document,
-        /// Problems that did not stop parsing (duplicate keys).
-        problems: Vec<InputError>,
-    },
+    Document(Document),
     Skipped,
     Error(InputError),
 }
@@ -123,31 +125,18 @@ pub fn load(candidate: &Candidate, options: &LoadOptions) -> Loaded {
     if syntax.is_none() && !candidate.explicit {
         return Loaded::Skipped;
     }
-    let metadata = match std::fs::metadata(path) {
-        Ok(m) => m,
-        Err(err) => {
-            return Loaded::Error(InputError::whole_file(path, format!("cannot read: {err}")));
-        }
-    };
-    if metadata.len() > options.max_file_size {
-        return Loaded::Error(InputError::whole_file(
-            path,
-            format!(
-                "file is {} bytes, over the {}-byte limit (scan.max_file_size); not parsed",
-                metadata.len(),
-                options.max_file_size
-            ),
-        ));
-    }
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(err) => {
-            return Loaded::Error(InputError::whole_file(path, format!("cannot read: {err}")));
-        }
+    let bytes = match read_capped(path, options.max_file_size) {
+        Ok(bytes) => bytes,
+        Err(message) => return Loaded::Error(InputError::whole_file(path, message)),
     };
     let display = display_path(path, current_dir().as_deref());
     let text = match decode(&bytes) {
         Ok(text) => text,
+        // A walked file in another encoding is only worth an error when it looks like a
+        // template; a binary blob named `.json` is just not an input.
+        Err(_) if !candidate.explicit && !sniff(&String::from_utf8_lossy(&bytes), path) => {
+            return Loaded::Skipped;
+        }
         Err((line, column, message)) => {
             return Loaded::Error(InputError {
                 file: display,
@@ -158,8 +147,7 @@ pub fn load(candidate: &Candidate, options: &LoadOptions) -> Loaded {
             });
         }
     };
-    let looks_like_input = sniff(&text, path);
-    if !candidate.explicit && !looks_like_input {
+    if !candidate.explicit && !sniff(&text, path) {
         return Loaded::Skipped;
     }
     let source = Arc::new(SourceFile::new(path.clone(), display, Arc::from(text)));
@@ -170,17 +158,8 @@ pub fn load(candidate: &Candidate, options: &LoadOptions) -> Loaded {
             "empty file: no template or Terraform document in it".to_owned(),
         ));
     }
-    let syntax = match syntax {
-        Some(Syntax::Json) => Syntax::Json,
-        _ if source.text.trim_start().starts_with('{') => Syntax::Json,
-        _ => Syntax::Yaml,
-    };
-    let parsed = match syntax {
-        Syntax::Json => parse_json(&source.text),
-        Syntax::Yaml => parse_yaml(&source.text),
-    };
-    let (root, problems) = match parsed {
-        Ok((Some(root), problems)) => (root, problems),
+    let (root, duplicate_keys) = match parse(&source.text, syntax) {
+        Ok((Some(root), duplicates)) => (root, duplicates),
         Ok((None, _)) => {
             return Loaded::Error(InputError::at(
                 &source,
@@ -201,17 +180,48 @@ pub fn load(candidate: &Candidate, options: &LoadOptions) -> Loaded {
         }
         return Loaded::Skipped;
     };
-    let problems = problems
-        .into_iter()
-        .map(|p| InputError::from_parse(&source, p))
-        .collect();
-    Loaded::Document {
-        document: Document {
-            source,
-            format,
-            root,
-        },
-        problems,
+    Loaded::Document(Document {
+        source,
+        format,
+        root,
+        duplicate_keys,
+    })
+}
+
+/// Read at most `limit` bytes. A larger file is an error whatever its metadata said: it may be
+/// growing, or be a device that never ends.
+fn read_capped(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
+    let file = File::open(path).map_err(|err| format!("cannot read: {err}"))?;
+    let expected = file.metadata().map_or(0, |m| m.len());
+    if expected > limit {
+        return Err(too_large(expected, limit));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(expected).unwrap_or(0));
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|err| format!("cannot read: {err}"))?;
+    let size = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+    if size > limit {
+        return Err(too_large(size, limit));
+    }
+    Ok(bytes)
+}
+
+fn too_large(size: u64, limit: u64) -> String {
+    format!("file is {size} bytes, over the {limit}-byte limit (scan.max_file_size); not parsed")
+}
+
+/// Parse by extension, `.template` (and files named explicitly) by the first non-blank
+/// character. As CloudFormation does with a template body, text that starts like JSON but is
+/// not valid JSON is tried as YAML, unless the name says `.json`; when both fail, the JSON
+/// error is the one that fits what the author meant.
+fn parse(text: &str, syntax: Option<Syntax>) -> Result<Parsed, ParseError> {
+    match syntax {
+        Some(Syntax::Json) => parse_json(text),
+        _ if text.trim_start().starts_with('{') => {
+            parse_json(text).or_else(|json_error| parse_yaml(text).map_err(|_| json_error))
+        }
+        _ => parse_yaml(text),
     }
 }
 
@@ -227,8 +237,12 @@ fn decode(bytes: &[u8]) -> Result<String, (usize, usize, String)> {
         _ => None,
     };
     if let Some((rest, little_endian)) = utf16 {
-        let units = rest.chunks_exact(2).map(|pair| {
-            let pair = [pair[0], pair[1]];
+        let pairs = rest.chunks_exact(2);
+        if !pairs.remainder().is_empty() {
+            return Err((1, 1, "invalid UTF-16 text: odd number of bytes".to_owned()));
+        }
+        let units = pairs.map(|pair| {
+            let pair: [u8; 2] = pair.try_into().unwrap_or_default();
             if little_endian {
                 u16::from_le_bytes(pair)
             } else {
@@ -242,10 +256,10 @@ fn decode(bytes: &[u8]) -> Result<String, (usize, usize, String)> {
     match std::str::from_utf8(bytes) {
         Ok(text) => Ok(text.to_owned()),
         Err(err) => {
-            let valid = &bytes[..err.valid_up_to()];
+            let valid = bytes.get(..err.valid_up_to()).unwrap_or_default();
             let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
             let line_start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-            let column = String::from_utf8_lossy(&valid[line_start..])
+            let column = String::from_utf8_lossy(valid.get(line_start..).unwrap_or_default())
                 .chars()
                 .count()
                 + 1;
@@ -307,5 +321,63 @@ mod tests {
         let (line, column, message) = decode(b"a: 1\nb: \xFF\n").unwrap_err();
         assert_eq!((line, column), (2, 4));
         assert!(message.contains("UTF-8"));
+        assert!(decode(b"\xFF\xFEa").unwrap_err().2.contains("odd number"));
+    }
+
+    #[test]
+    fn json_looking_text_falls_back_to_yaml_unless_named_json() {
+        let flow = "{AWSTemplateFormatVersion: 2010-09-09, Resources: {}}";
+        assert!(parse(flow, Some(Syntax::Yaml)).is_ok());
+        assert!(parse(flow, None).is_ok());
+        let err = parse(flow, Some(Syntax::Json)).unwrap_err();
+        assert!(err.message.starts_with("invalid JSON"), "{}", err.message);
+        // When neither reading works, the JSON error is the one reported.
+        let err = parse("{\"a\": [1}", None).unwrap_err();
+        assert!(err.message.starts_with("invalid JSON"), "{}", err.message);
+    }
+
+    #[test]
+    fn walked_binary_is_skipped_but_a_named_one_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("blob.json");
+        std::fs::write(&path, b"\x89PNG\r\n\x1a\n\xFF\xFE\x00").unwrap();
+        let options = LoadOptions::default();
+        let walked = Candidate {
+            path: path.clone(),
+            explicit: false,
+        };
+        assert!(matches!(load(&walked, &options), Loaded::Skipped));
+        let named = Candidate {
+            path,
+            explicit: true,
+        };
+        let Loaded::Error(error) = load(&named, &options) else {
+            panic!("a named non-UTF-8 file must be an error");
+        };
+        assert!(
+            error.message.starts_with("not valid UTF-8"),
+            "{}",
+            error.message
+        );
+    }
+
+    #[test]
+    fn files_over_the_limit_are_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.yaml");
+        std::fs::write(&path, "AWSTemplateFormatVersion: x\n").unwrap();
+        let candidate = Candidate {
+            path,
+            explicit: true,
+        };
+        let options = LoadOptions { max_file_size: 8 };
+        let Loaded::Error(error) = load(&candidate, &options) else {
+            panic!("over the limit must be an error");
+        };
+        assert!(
+            error.message.contains("over the 8-byte limit"),
+            "{}",
+            error.message
+        );
     }
 }

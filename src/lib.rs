@@ -91,10 +91,9 @@ pub fn check(settings: &Settings) -> Outcome {
     let mut documents: Vec<(source::FileId, Document)> = Vec::new();
     for item in loaded {
         match item {
-            Loaded::Document { document, problems } => {
+            Loaded::Document(document) => {
                 let id = outcome.sources.add(Arc::clone(&document.source));
                 outcome.files_scanned += 1;
-                outcome.errors.extend(problems);
                 documents.push((id, document));
             }
             Loaded::Skipped => outcome.files_skipped += 1,

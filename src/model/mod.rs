@@ -252,6 +252,15 @@ pub struct Export {
     pub value: Expr,
 }
 
+/// A key written twice in one mapping of a template: the earlier value is silently replaced.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DuplicateKey {
+    /// What the parser said, naming the key.
+    pub message: String,
+    /// The later key, whose value is the one deployed.
+    pub loc: Loc,
+}
+
 /// A suppression written in a template, for one rule.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Suppression {
@@ -288,6 +297,7 @@ pub struct Model {
     pub lambda_permissions: Vec<LambdaPermission>,
     pub exports: Vec<Export>,
     pub suppressions: Vec<Suppression>,
+    pub duplicate_keys: Vec<DuplicateKey>,
 }
 
 impl Model {
@@ -306,6 +316,7 @@ impl Model {
             lambda_permissions,
             exports,
             suppressions,
+            duplicate_keys,
         } = other;
         self.principals.extend(principals);
         self.policies.extend(policies);
@@ -320,6 +331,7 @@ impl Model {
         self.lambda_permissions.extend(lambda_permissions);
         self.exports.extend(exports);
         self.suppressions.extend(suppressions);
+        self.duplicate_keys.extend(duplicate_keys);
     }
 
     /// Every policy document with the resource that holds it: trust policies, inline and

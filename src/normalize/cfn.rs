@@ -61,6 +61,9 @@ pub fn format_of(root: &Node) -> Format {
 
 pub fn normalize(file: FileId, root: &Node) -> Result<Model, ParseError> {
     let resources = match root.get("Resources") {
+        // `Resources:` with nothing under it (a skeleton or a stack still being written) has
+        // no IAM to check; CloudFormation's own "at least one resource" rule is not ours.
+        Some(node) if node.is_null() => &[],
         Some(node) => node.as_map().ok_or_else(|| {
             ParseError::new(
                 node.span,

@@ -17,8 +17,8 @@ use std::path::Path;
 use rayon::prelude::*;
 
 use crate::input::{Document, InputError};
-use crate::model::{Format, Model};
-use crate::source::FileId;
+use crate::model::{DuplicateKey, Format, Model};
+use crate::source::{FileId, Loc};
 
 /// Normalize every parsed document. Problems in one document (a `Resources` that is not a
 /// mapping…) become errors for that file; the others are still read.
@@ -60,7 +60,21 @@ pub fn normalize_all(documents: &[(FileId, Document)]) -> (Model, Vec<InputError
                 .map(|files| terraform::normalize_module(&files)),
         )
         .collect();
-    let mut model = Model::default();
+    // Duplicate keys are found by the parser in any format; the model keeps them for the rule
+    // that reports them.
+    let duplicate_keys = documents
+        .iter()
+        .flat_map(|(id, document)| {
+            document.duplicate_keys.iter().map(move |d| DuplicateKey {
+                message: d.message.clone(),
+                loc: Loc::new(*id, d.span),
+            })
+        })
+        .collect();
+    let mut model = Model {
+        duplicate_keys,
+        ..Model::default()
+    };
     let mut errors = Vec::new();
     for (part, part_errors) in per_file {
         model.extend(part);

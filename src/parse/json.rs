@@ -9,11 +9,8 @@ use std::collections::HashSet;
 use jsonc_parser::ast;
 use jsonc_parser::{CollectOptions, ParseOptions, parse_to_ast};
 
-use super::{Entry, MAX_DEPTH, Node, ParseError, Value};
+use super::{Entry, MAX_DEPTH, Node, ParseError, Parsed, Value};
 use crate::source::Span;
-
-/// A parsed JSON value and the problems that did not stop parsing (duplicate keys).
-pub type Parsed = (Option<Node>, Vec<ParseError>);
 
 pub fn parse_json(text: &str) -> Result<Parsed, ParseError> {
     check_depth(text)?;

@@ -9,6 +9,7 @@
 //! Limits against hostile input live here: nesting depth, alias expansion budget, node count.
 
 mod json;
+mod reindent;
 mod yaml;
 
 pub use json::parse_json;
@@ -19,8 +20,16 @@ use crate::source::Span;
 /// Deepest nesting accepted. Real templates stay far below; the limit keeps every later
 /// recursive walk safe.
 pub const MAX_DEPTH: usize = 200;
-/// Most nodes one document may produce, aliases expanded (a "billion laughs" file stops here).
+/// Most nodes one document may hold, not counting alias copies.
 pub const MAX_NODES: usize = 2_000_000;
+/// Most nodes that YAML aliases may copy into one document. A "billion laughs" file stops here,
+/// long before its copies cost memory (saphyr's own loader uses the same budget); templates
+/// that use anchors copy a few hundred nodes at most.
+pub const MAX_ALIAS_NODES: usize = 100_000;
+
+/// A parsed document (`None` for a file with no document) and the duplicate keys found in it,
+/// which do not stop parsing: the later value wins, as in CloudFormation.
+pub type Parsed = (Option<Node>, Vec<ParseError>);
 
 /// A parsed value with its source span.
 #[derive(Clone, Debug, PartialEq)]

@@ -9,68 +9,76 @@ use std::collections::{HashMap, HashSet};
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Tag};
 
-use super::{Entry, MAX_DEPTH, MAX_NODES, Node, ParseError, Value, intrinsic_for_tag};
+use super::{
+    Entry, MAX_ALIAS_NODES, MAX_DEPTH, MAX_NODES, Node, ParseError, Parsed, Value,
+    intrinsic_for_tag, reindent,
+};
 use crate::source::Span;
 
-/// A parsed YAML document and the problems that did not stop parsing (duplicate keys).
-pub type Parsed = (Option<Node>, Vec<ParseError>);
-
 /// Parse one YAML document. `Ok((None, _))` for a stream with no document (an empty file).
+///
+/// saphyr follows YAML 1.2 to the letter and rejects flow collections and multi-line quoted
+/// scalars whose continuation lines are not indented past their parent key. PyYAML, cfn-lint and
+/// CloudFormation accept them, and real templates rely on that (inline JSON policies and schemas
+/// after `Key: {`). On exactly that error the text is re-indented and parsed again; see
+/// [`super::reindent`] for why that is sound.
 pub fn parse_yaml(text: &str) -> Result<Parsed, ParseError> {
+    match build(text, false) {
+        Ok((parsed, _)) => Ok(parsed),
+        Err(Failure::Indentation(error)) => reindent::parse_reindented(text).unwrap_or(Err(error)),
+        Err(Failure::Other(error)) => Err(error),
+    }
+}
+
+/// Why [`build`] stopped.
+pub(super) enum Failure {
+    /// saphyr's YAML 1.2 indentation check inside a flow collection or a quoted scalar.
+    Indentation(ParseError),
+    Other(ParseError),
+}
+
+/// Build the tree. With `record_regions`, also return the byte spans of every flow collection
+/// and quoted scalar (where line-leading whitespace is not content).
+pub(super) fn build(text: &str, record_regions: bool) -> Result<(Parsed, Vec<Span>), Failure> {
     let offsets = CharOffsets::new(text);
-    let mut builder = Builder::default();
-    let mut documents = 0usize;
+    let mut builder = Builder {
+        regions: record_regions.then(Vec::new),
+        ..Builder::default()
+    };
     for event in Parser::new_from_str(text) {
         let (event, span) = event.map_err(|e| {
             let at = offsets.byte(e.marker().index());
-            ParseError::new(Span::new(at, at), format!("invalid YAML: {}", e.info()))
+            let message = match e.info() {
+                // saphyr scans a flow collection ahead of the events, so its own cap (a `u8`
+                // level) trips before the builder's MAX_DEPTH can.
+                "recursion limit exceeded" => {
+                    format!("nesting deeper than {} levels of `[`/`{{`", u8::MAX)
+                }
+                info => format!("invalid YAML: {info}"),
+            };
+            let error = ParseError::new(Span::new(at, at), message);
+            if INDENTATION_ERRORS.contains(&e.info()) {
+                Failure::Indentation(error)
+            } else {
+                Failure::Other(error)
+            }
         })?;
         let span = Span::new(
             offsets.byte(span.start.index()),
             offsets.byte(span.end.index()),
         );
-        match event {
-            Event::DocumentStart(_) => {
-                documents += 1;
-                if documents > 1 {
-                    return Err(ParseError::new(
-                        span,
-                        "more than one YAML document in the file; a template is a single document",
-                    ));
-                }
-            }
-            Event::Scalar(text, style, anchor, tag) => {
-                let quoted = !matches!(style, ScalarStyle::Plain);
-                let node = Node::scalar(text.as_ref(), quoted, span);
-                builder.finish_node(node, anchor, tag.as_deref())?;
-            }
-            Event::SequenceStart(anchor, tag) => {
-                builder.open(Frame::new(
-                    FrameKind::Seq(Vec::new()),
-                    span,
-                    anchor,
-                    tag.as_deref(),
-                ))?;
-            }
-            Event::MappingStart(anchor, tag) => {
-                builder.open(Frame::new(
-                    FrameKind::Map {
-                        entries: Vec::new(),
-                        pending_key: None,
-                        seen: None,
-                    },
-                    span,
-                    anchor,
-                    tag.as_deref(),
-                ))?;
-            }
-            Event::SequenceEnd | Event::MappingEnd => builder.close(span)?,
-            Event::Alias(anchor) => builder.alias(anchor, span)?,
-            Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => {}
-        }
+        builder.event(event, span, text).map_err(Failure::Other)?;
     }
-    Ok((builder.root, builder.problems))
+    let regions = builder.regions.take().unwrap_or_default();
+    Ok(((builder.root, builder.problems), regions))
 }
+
+/// saphyr's messages for its YAML 1.2 indentation checks on flow and quoted content.
+const INDENTATION_ERRORS: [&str; 3] = [
+    "invalid indentation",
+    "invalid indentation in quoted scalar",
+    "invalid indentation in flow construct",
+];
 
 /// saphyr reports character indices; spans are bytes. ASCII files (most templates) map 1:1.
 struct CharOffsets {
@@ -117,15 +125,34 @@ struct Frame {
     span: Span,
     anchor: usize,
     tag: Option<TagKind>,
+    /// Written `[…]`/`{…}` rather than as an indented block.
+    flow: bool,
 }
 
 impl Frame {
-    fn new(kind: FrameKind, span: Span, anchor: usize, tag: Option<&Tag>) -> Self {
+    fn new(kind: FrameKind, span: Span, anchor: usize, tag: Option<&Tag>, text: &str) -> Self {
         Frame {
             kind,
             span,
             anchor,
             tag: tag.and_then(TagKind::of),
+            flow: opens_flow(text.get(span.start as usize..).unwrap_or_default()),
+        }
+    }
+}
+
+/// Whether a collection starting here is written `[…]`/`{…}`. Its span may start at a tag or
+/// anchor (`!Join [`, `&base {`), so those are skipped first.
+fn opens_flow(mut rest: &str) -> bool {
+    loop {
+        rest = rest.trim_start();
+        match rest.chars().next() {
+            Some('[' | '{') => return true,
+            Some('!' | '&') => {
+                rest =
+                    rest.trim_start_matches(|c: char| !c.is_whitespace() && c != '[' && c != '{');
+            }
+            _ => return false,
         }
     }
 }
@@ -153,12 +180,62 @@ impl TagKind {
 struct Builder {
     stack: Vec<Frame>,
     anchors: HashMap<usize, (Node, usize)>,
+    /// Nodes written in the text.
     nodes: usize,
+    /// Nodes copied by aliases, under their own, smaller budget.
+    alias_nodes: usize,
+    documents: usize,
     root: Option<Node>,
     problems: Vec<ParseError>,
+    /// Spans of flow collections and quoted scalars, when the caller asked for them.
+    regions: Option<Vec<Span>>,
 }
 
 impl Builder {
+    fn event(&mut self, event: Event<'_>, span: Span, text: &str) -> Result<(), ParseError> {
+        match event {
+            Event::DocumentStart(_) => {
+                self.documents += 1;
+                if self.documents > 1 {
+                    return Err(ParseError::new(
+                        span,
+                        "more than one YAML document in the file; a template is a single document",
+                    ));
+                }
+            }
+            Event::Scalar(value, style, anchor, tag) => {
+                let quoted = !matches!(style, ScalarStyle::Plain);
+                if matches!(style, ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted) {
+                    self.record_region(span);
+                }
+                let node = Node::scalar(value.as_ref(), quoted, span);
+                self.finish_node(node, anchor, tag.as_deref())?;
+            }
+            Event::SequenceStart(anchor, tag) => {
+                let kind = FrameKind::Seq(Vec::new());
+                self.open(Frame::new(kind, span, anchor, tag.as_deref(), text))?;
+            }
+            Event::MappingStart(anchor, tag) => {
+                let kind = FrameKind::Map {
+                    entries: Vec::new(),
+                    pending_key: None,
+                    seen: None,
+                };
+                self.open(Frame::new(kind, span, anchor, tag.as_deref(), text))?;
+            }
+            Event::SequenceEnd | Event::MappingEnd => self.close(span)?,
+            Event::Alias(anchor) => self.alias(anchor, span)?,
+            Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => {}
+        }
+        Ok(())
+    }
+
+    fn record_region(&mut self, span: Span) {
+        if let Some(regions) = &mut self.regions {
+            regions.push(span);
+        }
+    }
+
     fn open(&mut self, frame: Frame) -> Result<(), ParseError> {
         if self.stack.len() >= MAX_DEPTH {
             return Err(ParseError::new(
@@ -174,6 +251,13 @@ impl Builder {
         let Some(frame) = self.stack.pop() else {
             return Err(ParseError::new(end, "unbalanced YAML structure"));
         };
+        if frame.flow {
+            // Up to the closing bracket, which the node's own span stops short of.
+            self.record_region(Span {
+                start: frame.span.start,
+                end: end.end.max(frame.span.start),
+            });
+        }
         let value = match frame.kind {
             FrameKind::Seq(items) => Value::Seq(items),
             FrameKind::Map { entries, .. } => Value::Map(apply_merge_keys(entries)),
@@ -220,7 +304,12 @@ impl Builder {
             },
             None => node,
         };
-        self.count(1, node.span)?;
+        if !charge(&mut self.nodes, 1, MAX_NODES) {
+            return Err(ParseError::new(
+                node.span,
+                format!("document has more than {MAX_NODES} nodes"),
+            ));
+        }
         if anchor != 0 {
             let size = node_count(&node);
             self.anchors.insert(anchor, (node.clone(), size));
@@ -232,22 +321,19 @@ impl Builder {
         let Some((node, size)) = self.anchors.get(&anchor) else {
             return Err(ParseError::new(span, "alias to an unknown anchor"));
         };
-        let (mut node, size) = (node.clone(), *size);
-        self.count(size, span)?;
+        // Charge before copying, so an over-budget alias never allocates its copy.
+        if !charge(&mut self.alias_nodes, *size, MAX_ALIAS_NODES) {
+            return Err(ParseError::new(
+                span,
+                format!(
+                    "aliases expand to more than {MAX_ALIAS_NODES} nodes (alias expansion bomb?)"
+                ),
+            ));
+        }
+        let mut node = node.clone();
         // Findings inside the copy should point where the user wrote the alias.
         node.span = span;
         self.push(node)
-    }
-
-    fn count(&mut self, added: usize, span: Span) -> Result<(), ParseError> {
-        self.nodes = self.nodes.saturating_add(added);
-        if self.nodes > MAX_NODES {
-            return Err(ParseError::new(
-                span,
-                format!("document expands to more than {MAX_NODES} nodes (alias expansion bomb?)"),
-            ));
-        }
-        Ok(())
     }
 
     fn push(&mut self, node: Node) -> Result<(), ParseError> {
@@ -299,6 +385,12 @@ impl Builder {
         }
         Ok(())
     }
+}
+
+/// Add `added` to a running node count; `false` past `limit`.
+fn charge(count: &mut usize, added: usize, limit: usize) -> bool {
+    *count = count.saturating_add(added);
+    *count <= limit
 }
 
 /// `!GetAtt Res.Attr.Sub` → `{"Fn::GetAtt": ["Res", "Attr.Sub"]}` (split at the first dot, as
@@ -423,13 +515,8 @@ mod tests {
     #[test]
     fn deep_nesting_is_an_error() {
         let text = format!("{}1{}", "[".repeat(300), "]".repeat(300));
-        // saphyr's own flow-nesting limit may stop this before ours does.
         let err = parse_yaml(&text).unwrap_err();
-        assert!(
-            err.message.contains("nesting") || err.message.contains("recursion limit"),
-            "{}",
-            err.message
-        );
+        assert!(err.message.contains("nesting"), "{}", err.message);
         let block: String = (0..300).map(|i| format!("{}k:\n", " ".repeat(i))).collect();
         assert!(parse_yaml(&block).unwrap_err().message.contains("nesting"));
     }

@@ -15,6 +15,7 @@ mod esc;
 mod pol;
 pub mod shared;
 mod sup;
+mod tpl;
 mod wif;
 mod xac;
 
@@ -172,6 +173,7 @@ pub static ALL_RULES: &[&dyn Rule] = &[
     &pol::malformed_policy::MalformedPolicy,
     &pol::privileged_managed_policy::PrivilegedManagedPolicy,
     &sup::suppression_without_reason::SuppressionWithoutReason,
+    &tpl::duplicate_key::DuplicateKey,
     &wif::web_identity_trust_without_audience::WebIdentityTrustWithoutAudience,
     &wif::cognito_trust_without_amr::CognitoTrustWithoutAmr,
     &wif::oidc_trust_without_subject::OidcTrustWithoutSubject,

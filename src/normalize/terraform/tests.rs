@@ -17,6 +17,7 @@ fn document(path: &str, text: &str, format: crate::model::Format) -> Document {
         source: Arc::new(SourceFile::new(path.into(), path.into(), Arc::from(text))),
         format,
         root: root.unwrap(),
+        duplicate_keys: Vec::new(),
     }
 }
 

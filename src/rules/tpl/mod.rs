@@ -1,0 +1,3 @@
+//! TPL: the template text itself.
+
+pub mod duplicate_key;
