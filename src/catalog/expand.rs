@@ -41,7 +41,7 @@ pub struct Expansion {
     pub status: PatternStatus,
 }
 
-impl Catalog {
+impl Catalog<'_> {
     /// The catalog actions `pattern` matches (IAM wildcards, any case, surrounding whitespace
     /// ignored). A wildcard in the service part is matched too, though IAM rejects such
     /// policies.
@@ -63,7 +63,13 @@ impl Catalog {
     {
         let mut set = self.empty_set();
         for pattern in patterns {
-            set.union_with(&self.expand(pattern.as_ref()).actions);
+            let pattern = pattern.as_ref();
+            if pattern.contains(['*', '?']) {
+                set.union_with(&self.expand(pattern).actions);
+            } else if let Some(id) = self.action_id(pattern) {
+                // What `expand` would find, without building a one-member set.
+                set.insert(id);
+            }
         }
         set
     }
@@ -125,7 +131,7 @@ impl Catalog {
         }
     }
 
-    fn collect_in(&self, service: &Service, glob: Glob<'_>, set: &mut ActionSet) {
+    fn collect_in(&self, service: &Service<'_>, glob: Glob<'_>, set: &mut ActionSet) {
         let start = service.actions.start;
         let actions = self
             .actions
@@ -134,8 +140,8 @@ impl Catalog {
         let mut add = |offset: usize| set.insert(ActionId(start + offset as u32));
         match glob {
             Glob::Exact(name) => {
-                if let Ok(i) = actions.binary_search_by(|a| a.lower.as_ref().cmp(name)) {
-                    add(i);
+                if let Some(id) = self.find_in(service, name) {
+                    set.insert(id);
                 }
             }
             // Names sharing a prefix are contiguous in sorted order.

