@@ -194,16 +194,18 @@ impl<'t> Parser<'t> {
         if name.is_empty() || !name.is_ascii() {
             return Err(format!("action name {name:?}"));
         }
-        let level = AccessLevel::from_name(level).ok_or(format!("access level {level:?}"))?;
+        let level =
+            AccessLevel::from_name(level).ok_or_else(|| format!("access level {level:?}"))?;
         let types_start = index(self.tables.resource_types.len())?;
         for item in types.split(',').filter(|t| !t.is_empty()) {
             let (type_name, required) = match item.strip_suffix('*') {
                 Some(type_name) => (type_name, true),
                 None => (item, false),
             };
-            let arns = self.resources.get(type_name).ok_or(format!(
-                "{name}: resource type {type_name:?} is not defined"
-            ))?;
+            let arns = self
+                .resources
+                .get(type_name)
+                .ok_or_else(|| format!("{name}: resource type {type_name:?} is not defined"))?;
             self.tables.resource_types.push(ResourceTypeRef {
                 name: type_name,
                 required,
@@ -232,7 +234,7 @@ fn fields<const N: usize>(rest: &str) -> Result<[&str; N], String> {
     let mut parts = rest.split('\t');
     let mut out = [""; N];
     for slot in &mut out {
-        *slot = parts.next().ok_or(format!("expected {N} fields"))?;
+        *slot = parts.next().ok_or_else(|| format!("expected {N} fields"))?;
     }
     if parts.next().is_some() {
         return Err(format!("expected {N} fields"));
