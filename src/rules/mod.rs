@@ -170,6 +170,7 @@ pub static ALL_RULES: &[&dyn Rule] = &[
     &pol::allow_not_action::AllowNotAction,
     &pol::allow_not_principal::AllowNotPrincipal,
     &pol::passrole_unrestricted::PassroleUnrestricted,
+    &pol::unknown_action::UnknownAction,
     &pol::malformed_policy::MalformedPolicy,
     &pol::privileged_managed_policy::PrivilegedManagedPolicy,
     &sup::suppression_without_reason::SuppressionWithoutReason,

@@ -8,4 +8,5 @@ pub mod malformed_policy;
 pub mod passrole_unrestricted;
 pub mod privileged_managed_policy;
 pub mod service_wildcard_on_all_resources;
+pub mod unknown_action;
 pub mod user_with_direct_policies;
