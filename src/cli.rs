@@ -379,7 +379,10 @@ fn list_rules(format: ListFormat) -> Result<(), String> {
             writeln!(
                 out,
                 "{:<7} {:<40} {:<9} {}",
-                r.code, r.name, r.severity, r.summary
+                r.code,
+                r.name,
+                r.severity.as_str(),
+                r.summary
             )
         }),
     };
