@@ -22,6 +22,7 @@ use crate::finding::Severity;
 use crate::graph::export::{GraphFormat, View};
 use crate::report::{ReportFormat, ReportOptions, Workspace, github, write_report};
 use crate::rules::{ALL_RULES, find_rule};
+use crate::suppress::Baseline;
 use crate::{Outcome, Settings};
 
 /// Static analysis of AWS IAM in CloudFormation, SAM, CDK and Terraform JSON.
@@ -104,6 +105,13 @@ struct CheckArgs {
     /// PATH upward to the repository root).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// Hide findings whose fingerprint is recorded in FILE (see --write-baseline).
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Record the fingerprints of this run's findings in FILE, to adopt iamlint on an existing
+    /// estate and fail only on new problems later.
+    #[arg(long, value_name = "FILE")]
+    write_baseline: Option<PathBuf>,
     /// Worker threads (default: all cores).
     #[arg(long, value_name = "N")]
     jobs: Option<usize>,
@@ -185,7 +193,10 @@ fn run_check(args: CheckArgs) -> Result<u8, String> {
         ..Rules::default()
     });
     let fail_on = config.rules.fail_on();
-    let settings = config.settings(args.paths);
+    let mut settings = config.settings(args.paths);
+    if let Some(path) = &args.baseline {
+        settings.baseline = Some(Baseline::read(path)?);
+    }
     let unknown = settings.selection.unknown_selectors();
     if !unknown.is_empty() {
         return Err(format!(
@@ -231,6 +242,9 @@ fn run_check(args: CheckArgs) -> Result<u8, String> {
         }
     };
     written?;
+    if let Some(path) = &args.write_baseline {
+        Baseline::of(&outcome.findings).write(path)?;
+    }
     if args.format == ReportFormat::Github {
         append_step_summary(&outcome, &options);
     }

@@ -80,3 +80,46 @@ fn fingerprints_ignore_line_numbers() {
     assert_eq!(before, run());
     assert!(!before.is_empty());
 }
+
+#[test]
+fn cli_writes_and_reads_a_baseline() {
+    let dir = tempfile::tempdir().unwrap();
+    let baseline = dir.path().join("baseline.json");
+    let first = assert_cmd::Command::cargo_bin("iamlint")
+        .unwrap()
+        .args([
+            "check",
+            "fixtures/suppress",
+            "--format",
+            "json",
+            "--write-baseline",
+        ])
+        .arg(&baseline)
+        .output()
+        .unwrap();
+    assert_eq!(first.status.code(), Some(1));
+    let recorded: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&baseline).unwrap()).unwrap();
+    assert_eq!(recorded["version"], 1);
+    assert!(!recorded["fingerprints"].as_array().unwrap().is_empty());
+
+    let second = assert_cmd::Command::cargo_bin("iamlint")
+        .unwrap()
+        .args([
+            "check",
+            "fixtures/suppress",
+            "--format",
+            "json",
+            "--baseline",
+        ])
+        .arg(&baseline)
+        .output()
+        .unwrap();
+    assert_eq!(second.status.code(), Some(0));
+    let report: serde_json::Value = serde_json::from_slice(&second.stdout).unwrap();
+    assert_eq!(report["summary"]["findings"], 0);
+    assert_eq!(
+        report["summary"]["baselined"],
+        recorded["fingerprints"].as_array().unwrap().len()
+    );
+}
