@@ -82,5 +82,59 @@ fn synthetic_corpus(c: &mut Criterion) {
     bench_tree(c, "synthetic-2000x20", dir.path().to_path_buf());
 }
 
-criterion_group!(benches, shared_corpus, synthetic_corpus);
+/// The scale issue 3 names: about 10,000 roles in 50 accounts, each account folder mapped to its
+/// id by an `iamlint.toml`, so cross-account trusts link through the graph's account index.
+fn estate_10k_roles(c: &mut Criterion) {
+    let Ok(dir) = tempfile::tempdir() else {
+        eprintln!("note: no temporary folder; estate benchmark skipped");
+        return;
+    };
+    if let Err(err) = synth::generate(dir.path(), 1_200, 50, 7) {
+        eprintln!("note: cannot write the estate ({err}); benchmark skipped");
+        return;
+    }
+    let mut toml = String::new();
+    let folders = std::fs::read_dir(dir.path().join("accounts"))
+        .into_iter()
+        .flatten()
+        .flatten();
+    for folder in folders {
+        let name = folder.file_name().to_string_lossy().into_owned();
+        let id = name.trim_start_matches("acct-");
+        toml.push_str(&format!(
+            "[[accounts]]\nname = \"{name}\"\nid = \"{id}\"\npaths = [\"accounts/{name}/**\"]\n\n"
+        ));
+    }
+    let config_path = dir.path().join("iamlint.toml");
+    let loaded = std::fs::write(&config_path, toml)
+        .map_err(|e| e.to_string())
+        .and_then(|()| {
+            iamlint::config::Config::load(&config_path, dir.path()).map_err(|e| e.to_string())
+        });
+    let config = match loaded {
+        Ok(config) => config,
+        Err(err) => {
+            eprintln!("note: estate configuration rejected ({err}); benchmark skipped");
+            return;
+        }
+    };
+    let settings = config.settings(vec![dir.path().to_path_buf()]);
+    let outcome = check(&settings);
+    eprintln!(
+        "estate: {} files, {} graph nodes, {} graph edges, {} principals, {} findings",
+        outcome.files_scanned,
+        outcome.graph.graph.node_count(),
+        outcome.graph.graph.edge_count(),
+        outcome.graph.principal_nodes.len(),
+        outcome.findings.len()
+    );
+    let mut group = c.benchmark_group("estate-10k-roles-50-accounts");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(20));
+    group.bench_function("check", |b| b.iter(|| check(&settings)));
+    group.finish();
+}
+
+criterion_group!(benches, shared_corpus, synthetic_corpus, estate_10k_roles);
 criterion_main!(benches);
