@@ -249,6 +249,22 @@ impl<'a> RuleContext<'a> {
         self.accounts.organization_accounts().any(|a| a.id == id)
     }
 
+    /// For an AWS principal or account value naming a literal account outside the configured
+    /// organization, how to name that account in a message (`` `auditor` (999988887777) `` or
+    /// `account 444455556666`); `None` for organization accounts and values not fixed statically.
+    pub fn outside_organization(&self, value: &crate::model::Expr) -> Option<String> {
+        let AccountRef::Id(id) = value.account() else {
+            return None;
+        };
+        if self.is_organization_account(&id) {
+            return None;
+        }
+        Some(self.accounts.by_id(&id).map_or_else(
+            || format!("account {id}"),
+            |a| format!("`{}` ({id})", a.name),
+        ))
+    }
+
     /// The severity configured for the running rule (its default unless overridden).
     pub fn severity(&self) -> Severity {
         self.severity

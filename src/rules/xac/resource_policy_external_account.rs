@@ -1,4 +1,4 @@
-use crate::model::{AccountRef, PrincipalKind};
+use crate::model::PrincipalKind;
 use crate::rules::{Rule, RuleContext, RuleMeta, declare_rule};
 
 declare_rule! {
@@ -32,16 +32,9 @@ impl Rule for ResourcePolicyExternalAccount {
                     if entry.kind != PrincipalKind::Aws {
                         continue;
                     }
-                    let AccountRef::Id(id) = entry.value.account() else {
+                    let Some(who) = cx.outside_organization(&entry.value) else {
                         continue;
                     };
-                    if cx.is_organization_account(&id) {
-                        continue;
-                    }
-                    let who = cx.accounts.by_id(&id).map_or_else(
-                        || format!("account {id}"),
-                        |a| format!("`{}` ({id})", a.name),
-                    );
                     let finding = cx
                         .finding(
                             entry.value.loc,
@@ -59,10 +52,10 @@ impl Rule for ResourcePolicyExternalAccount {
             }
         }
         for permission in &cx.model.lambda_permissions {
-            let AccountRef::Id(id) = permission.principal.account() else {
+            let Some(who) = cx.outside_organization(&permission.principal) else {
                 continue;
             };
-            if cx.is_organization_account(&id) || permission.principal_org_id.is_some() {
+            if permission.principal_org_id.is_some() {
                 continue;
             }
             let finding = cx
@@ -70,7 +63,7 @@ impl Rule for ResourcePolicyExternalAccount {
                     permission.principal.loc,
                     &permission.resource.name,
                     format!(
-                        "Lambda permission `{}` lets account {id}, outside the organization, invoke the function",
+                        "Lambda permission `{}` lets {who}, outside the organization, invoke the function",
                         permission.resource.name
                     ),
                 )

@@ -1,4 +1,4 @@
-use crate::model::{AccountRef, PrincipalKind};
+use crate::model::PrincipalKind;
 use crate::rules::shared::{ASSUME_ROLE, principal_label, trust_allow_statements};
 use crate::rules::{Rule, RuleContext, RuleMeta, declare_rule};
 
@@ -33,16 +33,9 @@ impl Rule for ThirdPartyTrustWithoutExternalId {
                 if entry.kind != PrincipalKind::Aws {
                     continue;
                 }
-                let AccountRef::Id(id) = entry.value.account() else {
+                let Some(who) = cx.outside_organization(&entry.value) else {
                     continue;
                 };
-                if cx.is_organization_account(&id) {
-                    continue;
-                }
-                let who = cx.accounts.by_id(&id).map_or_else(
-                    || format!("account {id}"),
-                    |a| format!("`{}` ({id})", a.name),
-                );
                 let finding = cx
                     .finding(
                         entry.value.loc,
