@@ -25,6 +25,86 @@ pub struct FileFacts {
     pub scope: usize,
 }
 
+/// Principals that may assume specific roles, by what their policies name.
+#[derive(Debug, Default)]
+struct CallerIndex {
+    exact: HashMap<String, Vec<usize>>,
+    /// Wildcards other than "every role", `NotResource`, unknown values: checked against every
+    /// role trusting the account root. Rare in practice.
+    patterns: Vec<usize>,
+}
+
+impl CallerIndex {
+    fn candidates(&self, target: &Target<'_>) -> Vec<usize> {
+        let by_resource = self.exact.get(&scoped_key(target.scope, target.resource));
+        let by_arn = self.exact.get(&target.arn);
+        by_resource
+            .into_iter()
+            .chain(by_arn)
+            .flatten()
+            .chain(&self.patterns)
+            .copied()
+            .collect()
+    }
+}
+
+enum ResourceKey {
+    Exact(String),
+    Pattern,
+    /// Can name no IAM role (an S3 ARN next to `sts:AssumeRole` in one statement).
+    NoRole,
+}
+
+fn scoped_key(scope: usize, resource: &str) -> String {
+    format!("{scope}\u{0}{resource}")
+}
+
+/// The key a `Resource` value is indexed under: `!GetAtt X.Arn` (directly or through an export)
+/// by its scope and resource, a literal ARN with no wildcard by its text with the own account
+/// written out; anything else is a pattern.
+fn resource_key(value: &Expr, render: &Render<'_>) -> ResourceKey {
+    let attribute = |symbol: Option<&Symbol>, scope: usize| match symbol {
+        Some(Symbol::Attribute {
+            resource,
+            attribute,
+        }) if attribute.eq_ignore_ascii_case("arn") => {
+            Some(ResourceKey::Exact(scoped_key(scope, resource)))
+        }
+        _ => None,
+    };
+    if let Some(key) = attribute(value.as_symbol(), render.scope) {
+        return key;
+    }
+    if let Some(Symbol::Import(name)) = value.as_symbol() {
+        return render
+            .exports
+            .get(name.as_str())
+            .and_then(|(exported, scope)| attribute(exported.as_symbol(), *scope))
+            .unwrap_or(ResourceKey::Pattern);
+    }
+    let mut text = String::new();
+    for part in &value.parts {
+        match part {
+            crate::model::Part::Lit(lit) => text.push_str(lit),
+            crate::model::Part::Sym(Symbol::OwnAccount) => text.push_str(render.own_account),
+            crate::model::Part::Sym(Symbol::Partition) => text.push_str("aws"),
+            crate::model::Part::Sym(_) => return ResourceKey::Pattern,
+        }
+    }
+    const ROLE_ARN_PREFIX: &str = "arn:aws:iam::";
+    match text.find(['*', '?']) {
+        None => ResourceKey::Exact(text),
+        Some(at) => {
+            let fixed = text.get(..at).unwrap_or_default();
+            if fixed.starts_with(ROLE_ARN_PREFIX) || ROLE_ARN_PREFIX.starts_with(fixed) {
+                ResourceKey::Pattern
+            } else {
+                ResourceKey::NoRole
+            }
+        }
+    }
+}
+
 /// Whether two files see each other's resources by name.
 pub fn same_scope(files: &[FileFacts], a: FileId, b: FileId) -> bool {
     a == b
@@ -53,6 +133,7 @@ pub fn build(model: &Model, files: &[FileFacts], accounts: &Accounts) -> IamGrap
         allow_all: vec![None; model.principals.len()],
         managed_names: vec![Vec::new(); model.principals.len()],
         principals_by_account: HashMap::new(),
+        specific_callers: HashMap::new(),
         exports: HashMap::new(),
         // Accounts of the organization are inside even when none of their templates is scanned.
         inside: files
@@ -75,6 +156,7 @@ pub fn build(model: &Model, files: &[FileFacts], accounts: &Accounts) -> IamGrap
     builder.add_policies();
     builder.add_memberships();
     builder.add_providers_and_pools();
+    builder.classify_callers();
     builder.add_trust_edges();
     builder.graph.admin = (0..model.principals.len())
         .map(|i| builder.admin(i))
@@ -102,6 +184,9 @@ struct Builder<'m> {
     exports: HashMap<&'m str, (&'m Expr, usize)>,
     /// Roles and users of each account, for trust to an account root.
     principals_by_account: HashMap<AccountKey, Vec<usize>>,
+    /// Per account, the principals whose policies allow `sts:AssumeRole` on some roles but not
+    /// on every role, indexed by the roles their `Resource` values can name.
+    specific_callers: HashMap<AccountKey, CallerIndex>,
     inside: HashSet<AccountKey>,
 }
 
@@ -676,12 +761,17 @@ impl<'m> Builder<'m> {
         };
         if value.is_account_principal() {
             let Some(account) = account else { return };
-            // Everyone in that account whose own policies allow the call.
-            let callers: Vec<(NodeIndex, Loc)> = self
-                .principals_by_account
+            // Everyone in that account whose own policies allow the call on this role; those
+            // allowed on every role reach it through the account node (`classify_callers`).
+            let mut candidates: Vec<usize> = self
+                .specific_callers
                 .get(&account)
-                .into_iter()
-                .flatten()
+                .map(|index| index.candidates(&target))
+                .unwrap_or_default();
+            candidates.sort_unstable();
+            candidates.dedup();
+            let callers: Vec<(NodeIndex, Loc)> = candidates
+                .iter()
                 .filter(|&&c| c != role_index)
                 .filter_map(|&c| {
                     let node = *self.graph.principal_nodes.get(c)?;
@@ -766,6 +856,90 @@ impl<'m> Builder<'m> {
                     },
                 )
             })
+    }
+
+    /// Sort the principals that may call `sts:AssumeRole`. Those allowed on every role of their
+    /// account get one edge to the account node, which has an edge to every role trusting the
+    /// account root: linear in principals plus roles, where an edge per (caller, role) pair
+    /// would be quadratic in a large account. The others are kept for one-by-one checks.
+    fn classify_callers(&mut self) {
+        // Sorted, so nodes are made in the same order every run.
+        let mut accounts: Vec<(AccountKey, Vec<usize>)> = self
+            .principals_by_account
+            .iter()
+            .map(|(account, principals)| (account.clone(), principals.clone()))
+            .collect();
+        accounts.sort();
+        for (account, principals) in accounts {
+            let any_role = Target {
+                arn: format!(
+                    "arn:aws:iam::{}:role/*",
+                    match &account {
+                        AccountKey::Id(id) => id.as_str(),
+                        AccountKey::Unnamed => OWN_PLACEHOLDER,
+                    }
+                ),
+                resource: "",
+                scope: usize::MAX,
+            };
+            for caller in principals {
+                let may_assume = self.allow_all.get(caller).copied().flatten().is_some()
+                    || self.rendered_documents(caller).any(|(doc, _)| {
+                        doc.statements
+                            .iter()
+                            .any(|s| s.is_allow() && s.covers_action(ASSUME_ROLE))
+                    });
+                if !may_assume {
+                    continue;
+                }
+                match self.caller_allows(caller, &any_role) {
+                    Some(loc) => {
+                        let Some(&node) = self.graph.principal_nodes.get(caller) else {
+                            continue;
+                        };
+                        let account_node = self.account_node(&account);
+                        let mut edge = Edge::new(EdgeKind::CanAssume, ASSUME_ROLE, Some(loc));
+                        edge.caller = CallerPermission::Allowed(loc);
+                        self.add_edge(node, account_node, edge);
+                    }
+                    None => {
+                        let keys = self.assume_resource_keys(caller);
+                        let index = self.specific_callers.entry(account.clone()).or_default();
+                        for key in keys {
+                            match key {
+                                ResourceKey::Exact(key) => {
+                                    index.exact.entry(key).or_default().push(caller)
+                                }
+                                ResourceKey::Pattern => index.patterns.push(caller),
+                                ResourceKey::NoRole => {}
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Where the `Resource` values of a principal's `sts:AssumeRole` allows point: a role of a
+    /// scope (`!GetAtt Role.Arn`, also through an export), an exact ARN, or a pattern that needs
+    /// matching against every candidate.
+    fn assume_resource_keys(&self, caller: usize) -> Vec<ResourceKey> {
+        let mut keys = Vec::new();
+        for (doc, render) in self.rendered_documents(caller) {
+            let statements = doc
+                .statements
+                .iter()
+                .filter(|s| s.is_allow() && s.covers_action(ASSUME_ROLE));
+            for statement in statements {
+                if statement.resource.is_none() {
+                    keys.push(ResourceKey::Pattern);
+                }
+                for value in statement.resource.iter().flatten() {
+                    keys.push(resource_key(value, &render));
+                }
+            }
+        }
+        keys
     }
 
     /// Whether principal `caller`'s own policies allow `sts:AssumeRole` on `target`.
