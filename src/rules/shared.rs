@@ -43,6 +43,16 @@ pub fn federated_entries(statement: &Statement) -> impl Iterator<Item = &Princip
         .filter(|e| e.kind == PrincipalKind::Federated && !e.value.is_literal("*"))
 }
 
+/// Each `Federated` entry of the role trust statements that allow web identities and whose
+/// conditions can be read.
+pub fn web_identity_trust_entries(
+    model: &Model,
+) -> impl Iterator<Item = (&Principal, &Statement, &PrincipalEntry)> {
+    trust_allow_statements(model)
+        .filter(|(_, s)| s.covers_action(ASSUME_ROLE_WITH_WEB_IDENTITY) && !s.conditions.opaque)
+        .flat_map(|(role, s)| federated_entries(s).map(move |e| (role, s, e)))
+}
+
 /// Who a `Federated` value is, with references resolved in the value's scope (its template,
 /// or the files of its Terraform module).
 pub fn federated_provider(cx: &RuleContext<'_>, value: &Expr) -> Federated {

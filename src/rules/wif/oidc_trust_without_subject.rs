@@ -2,10 +2,7 @@ use serde::Deserialize;
 
 use crate::finding::Severity;
 use crate::model::{Condition, Expr, Part};
-use crate::rules::shared::{
-    ASSUME_ROLE_WITH_WEB_IDENTITY, federated_entries, federated_provider, principal_label,
-    trust_allow_statements,
-};
+use crate::rules::shared::{federated_provider, principal_label, web_identity_trust_entries};
 use crate::rules::{OptionsError, OptionsInput, Rule, RuleContext, RuleMeta, declare_rule};
 
 declare_rule! {
@@ -347,89 +344,82 @@ impl Rule for OidcTrustWithoutSubject {
     fn check(&self, cx: &mut RuleContext<'_>) {
         let allowed_prefixes = cx.options::<Options>().allowed_subject_prefixes;
         let model = cx.model;
-        for (role, statement) in trust_allow_statements(model) {
-            if !statement.covers_action(ASSUME_ROLE_WITH_WEB_IDENTITY)
-                || statement.conditions.opaque
-            {
+        for (role, statement, entry) in web_identity_trust_entries(model) {
+            let federated = federated_provider(cx, &entry.value);
+            let Some(host) = federated.host() else {
                 continue;
-            }
-            for entry in federated_entries(statement) {
-                let federated = federated_provider(cx, &entry.value);
-                let Some(host) = federated.host() else {
-                    continue;
-                };
-                let Some(issuer) = Issuer::of(host) else {
-                    continue;
-                };
-                let role_name = principal_label(role);
-                // Messages spell the issuer as the template does (EKS cluster ids are upper
-                // case); matching ignores case, as IAM does for condition keys.
-                let host = entry
-                    .value
-                    .arn_resource()
-                    .and_then(|r| r.strip_prefix("oidc-provider/").map(str::to_owned))
-                    .filter(|written| written.eq_ignore_ascii_case(host))
-                    .unwrap_or_else(|| host.to_owned());
-                let (owner, unit) = issuer.owner_and_unit();
-                let help_subject = format!(
-                    "pin `{host}:sub` with `StringEquals` or `StringLike` to one {unit}, e.g. `{}`",
-                    issuer.example()
-                );
-                let finding = match verdict(issuer, &host, &statement.conditions.items, &allowed_prefixes)
-                {
-                    Some((Breadth::Scoped, _, _)) => continue,
-                    None => cx
-                        .finding(
-                            entry.value.loc,
-                            &role.resource.name,
-                            format!(
-                                "role `{role_name}` trusts `{host}` without a condition that pins `{host}:sub`: {} can assume it",
-                                issuer.everyone()
-                            ),
-                        )
-                        .with_help(help_subject),
-                    Some((Breadth::AnyOwner, value, condition)) => cx
-                        .finding(
-                            value.loc,
-                            &role.resource.name,
-                            format!(
-                                "`{}` value `{}` does not pin the {owner}: {} can assume role `{role_name}`",
-                                condition.key,
-                                value.display(),
-                                issuer.everyone()
-                            ),
-                        )
-                        .with_help(help_subject),
-                    Some((Breadth::OneOwner, value, condition)) => cx
-                        .finding(
-                            value.loc,
-                            &role.resource.name,
-                            format!(
-                                "`{}` value `{}` pins the {owner} but matches any {unit} of it: every {unit} there can assume role `{role_name}`",
-                                condition.key,
-                                value.display()
-                            ),
-                        )
-                        .with_severity(Severity::Low)
-                        .with_help(format!(
-                            "{help_subject}; if every {unit} of that {owner} may use the role, add the prefix to `allowed_subject_prefixes` under `[rules.WIF003]`"
-                        )),
-                    Some((Breadth::Unknown, value, condition)) => cx
-                        .finding(
-                            value.loc,
-                            &role.resource.name,
-                            format!(
-                                "`{}` value `{}` cannot be read statically: check that it names one {unit}, or {} can assume role `{role_name}`",
-                                condition.key,
-                                value.display(),
-                                issuer.everyone()
-                            ),
-                        )
-                        .with_severity(Severity::Medium)
-                        .with_help(help_subject),
-                };
-                cx.report(finding.with_related(statement.loc, "in this statement"));
-            }
+            };
+            let Some(issuer) = Issuer::of(host) else {
+                continue;
+            };
+            let role_name = principal_label(role);
+            // Messages spell the issuer as the template does (EKS cluster ids are upper
+            // case); matching ignores case, as IAM does for condition keys.
+            let host = entry
+                .value
+                .arn_resource()
+                .and_then(|r| r.strip_prefix("oidc-provider/").map(str::to_owned))
+                .filter(|written| written.eq_ignore_ascii_case(host))
+                .unwrap_or_else(|| host.to_owned());
+            let (owner, unit) = issuer.owner_and_unit();
+            let help_subject = format!(
+                "pin `{host}:sub` with `StringEquals` or `StringLike` to one {unit}, e.g. `{}`",
+                issuer.example()
+            );
+            let finding = match verdict(issuer, &host, &statement.conditions.items, &allowed_prefixes)
+            {
+                Some((Breadth::Scoped, _, _)) => continue,
+                None => cx
+                    .finding(
+                        entry.value.loc,
+                        &role.resource.name,
+                        format!(
+                            "role `{role_name}` trusts `{host}` without a condition that pins `{host}:sub`: {} can assume it",
+                            issuer.everyone()
+                        ),
+                    )
+                    .with_help(help_subject),
+                Some((Breadth::AnyOwner, value, condition)) => cx
+                    .finding(
+                        value.loc,
+                        &role.resource.name,
+                        format!(
+                            "`{}` value `{}` does not pin the {owner}: {} can assume role `{role_name}`",
+                            condition.key,
+                            value.display(),
+                            issuer.everyone()
+                        ),
+                    )
+                    .with_help(help_subject),
+                Some((Breadth::OneOwner, value, condition)) => cx
+                    .finding(
+                        value.loc,
+                        &role.resource.name,
+                        format!(
+                            "`{}` value `{}` pins the {owner} but matches any {unit} of it: every {unit} there can assume role `{role_name}`",
+                            condition.key,
+                            value.display()
+                        ),
+                    )
+                    .with_severity(Severity::Low)
+                    .with_help(format!(
+                        "{help_subject}; if every {unit} of that {owner} may use the role, add the prefix to `allowed_subject_prefixes` under `[rules.WIF003]`"
+                    )),
+                Some((Breadth::Unknown, value, condition)) => cx
+                    .finding(
+                        value.loc,
+                        &role.resource.name,
+                        format!(
+                            "`{}` value `{}` cannot be read statically: check that it names one {unit}, or {} can assume role `{role_name}`",
+                            condition.key,
+                            value.display(),
+                            issuer.everyone()
+                        ),
+                    )
+                    .with_severity(Severity::Medium)
+                    .with_help(help_subject),
+            };
+            cx.report(finding.with_related(statement.loc, "in this statement"));
         }
     }
 
