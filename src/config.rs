@@ -47,7 +47,7 @@ pub struct Config {
 #[derive(Clone, Debug, Default)]
 pub struct Scan {
     /// Files and folders not walked into, in addition to `.gitignore`.
-    pub exclude: GlobSet,
+    pub exclude: Exclude,
     pub max_file_size: Option<u64>,
 }
 
@@ -114,15 +114,57 @@ pub enum AccountAssignment<'a> {
     Unnamed,
 }
 
+/// Where the globs of a configuration file are anchored: paths inside the file are relative
+/// to its own folder, whichever folder is scanned and wherever iamlint runs from.
+#[derive(Clone, Debug, Default)]
+struct Anchor {
+    /// Absolute folder of the configuration file.
+    base: PathBuf,
+    /// Absolute folder that relative paths given to the matchers start from.
+    cwd: PathBuf,
+}
+
+impl Anchor {
+    /// `path` (absolute, or relative to the current folder) relative to the configuration
+    /// folder, or the absolute path when it lies outside that folder.
+    fn relative(&self, path: &Path) -> Result<PathBuf, PathBuf> {
+        let absolute = normalize_lexically(&self.cwd.join(path));
+        match absolute.strip_prefix(&self.base) {
+            Ok(relative) => Ok(relative.to_path_buf()),
+            Err(_) => Err(absolute),
+        }
+    }
+}
+
+/// `scan.exclude`: files and folders not walked into.
+#[derive(Clone, Debug, Default)]
+pub struct Exclude {
+    globs: GlobSet,
+    anchor: Anchor,
+}
+
+impl Exclude {
+    /// Whether a walked path (absolute, or relative to the current folder) is excluded. The
+    /// globs are matched against the path relative to the configuration folder, so
+    /// `legacy/**` means the configuration folder's `legacy`, not every folder of that name
+    /// below whatever was scanned. Outside that folder only globs that match at any depth
+    /// (`**/test-fixtures/**`, a bare name) can match.
+    pub fn is_match(&self, path: &Path) -> bool {
+        if self.globs.is_empty() {
+            return false;
+        }
+        match self.anchor.relative(path) {
+            Ok(relative) | Err(relative) => self.globs.is_match(relative),
+        }
+    }
+}
+
 /// `[organization]` and `[[accounts]]`: which account each template belongs to.
 #[derive(Clone, Debug, Default)]
 pub struct Accounts {
     org_id: Option<String>,
     entries: Vec<AccountEntry>,
-    /// Absolute folder the `paths` globs are relative to (the configuration file's).
-    base: PathBuf,
-    /// Absolute folder that relative paths given to [`Accounts::account_for`] start from.
-    cwd: PathBuf,
+    anchor: Anchor,
 }
 
 #[derive(Clone, Debug)]
@@ -135,13 +177,12 @@ impl Accounts {
     /// The account of the template at `path` (absolute, or relative to the current folder):
     /// the first account, in file order, one of whose `paths` globs matches it.
     pub fn account_for(&self, path: &Path) -> AccountAssignment<'_> {
-        let absolute = normalize_lexically(&self.cwd.join(path));
-        let Ok(relative) = absolute.strip_prefix(&self.base) else {
+        let Ok(relative) = self.anchor.relative(path) else {
             return AccountAssignment::Unnamed;
         };
         self.entries
             .iter()
-            .find(|entry| entry.paths.is_match(relative))
+            .find(|entry| entry.paths.is_match(&relative))
             .map_or(AccountAssignment::Unnamed, |entry| {
                 AccountAssignment::Configured(&entry.account)
             })
@@ -400,11 +441,15 @@ fn parse(text: &str, base: &Path, cwd: &Path) -> Result<Config, Problem> {
         Some(section) => parse_rules(section)?,
         None => Rules::default(),
     };
+    let anchor = Anchor {
+        base: base.to_path_buf(),
+        cwd: cwd.to_path_buf(),
+    };
     Ok(Config {
         path: None,
-        accounts: accounts(raw.organization, raw.accounts, base, cwd)?,
+        accounts: accounts(raw.organization, raw.accounts, anchor.clone())?,
         scan: Scan {
-            exclude: exclude_set(&raw.scan.exclude, base, cwd)?,
+            exclude: exclude(&raw.scan.exclude, anchor)?,
             max_file_size: raw.scan.max_file_size.map(|size| size.0),
         },
         rules,
@@ -414,8 +459,7 @@ fn parse(text: &str, base: &Path, cwd: &Path) -> Result<Config, Problem> {
 fn accounts(
     organization: Option<RawOrganization>,
     raw: Vec<RawAccount>,
-    base: &Path,
-    cwd: &Path,
+    anchor: Anchor,
 ) -> Result<Accounts, Problem> {
     for (index, account) in raw.iter().enumerate() {
         let (name, id) = (account.name.get_ref(), &account.id.get_ref().0);
@@ -465,34 +509,19 @@ fn accounts(
     Ok(Accounts {
         org_id: organization.map(|org| org.id.0),
         entries,
-        base: base.to_path_buf(),
-        cwd: cwd.to_path_buf(),
+        anchor,
     })
 }
 
-/// `discover` matches these against a walked path relative to the folder being walked and
-/// against the path as walked (relative to the current folder, or absolute). The patterns are
-/// relative to the configuration file's folder, so each is also added anchored at that folder,
-/// both absolute and as seen from the current folder.
-fn exclude_set(patterns: &[Spanned<Pattern>], base: &Path, cwd: &Path) -> Result<GlobSet, Problem> {
-    let anchors: Vec<String> = [Some(base), base.strip_prefix(cwd).ok()]
-        .into_iter()
-        .flatten()
-        .filter(|anchor| !anchor.as_os_str().is_empty())
-        .filter_map(Path::to_str)
-        .map(|anchor| globset::escape(anchor.trim_end_matches('/')))
-        .collect();
-    let mut set = GlobSetBuilder::new();
+fn exclude(patterns: &[Spanned<Pattern>], anchor: Anchor) -> Result<Exclude, Problem> {
+    let mut globs = GlobSetBuilder::new();
     for pattern in patterns {
-        let relative = pattern.get_ref().glob.glob();
-        set.add(pattern.get_ref().glob.clone());
-        for anchor in &anchors {
-            let anchored = glob(&format!("{anchor}/{relative}"))
-                .map_err(|message| Problem::at(pattern.span(), message))?;
-            set.add(anchored);
-        }
+        globs.add(pattern.get_ref().glob.clone());
     }
-    build_set(set)
+    Ok(Exclude {
+        globs: build_set(globs)?,
+        anchor,
+    })
 }
 
 fn build_set(builder: GlobSetBuilder) -> Result<GlobSet, Problem> {
@@ -834,7 +863,7 @@ severity = "low"
             config
                 .scan
                 .exclude
-                .is_match("a/test-fixtures/b/template.yaml")
+                .is_match(Path::new("infra/a/test-fixtures/b/template.yaml"))
         );
         let rules = &config.rules;
         assert_eq!(
@@ -1134,15 +1163,20 @@ severity = "low"
     }
 
     #[test]
-    fn exclude_globs_match_relative_to_the_walk_and_anchored_at_the_config_folder() {
+    fn exclude_globs_are_relative_to_the_config_folder() {
         let config = parse_ok("[scan]\nexclude = [\"legacy/**\", \"*.draft.yaml\"]\n");
         let exclude = &config.scan.exclude;
-        assert!(exclude.is_match("legacy/a.yaml"));
-        assert!(exclude.is_match("/repo/infra/legacy/a.yaml"));
-        assert!(exclude.is_match("infra/legacy/a.yaml"));
-        assert!(exclude.is_match("x/y/app.draft.yaml"));
-        assert!(!exclude.is_match("/repo/infra/stacks/app.yaml"));
-        assert!(!exclude.is_match("/repo/legacyx/a.yaml"));
+        // The configuration is in /repo/infra and iamlint runs from /repo.
+        assert!(exclude.is_match(Path::new("infra/legacy/a.yaml")));
+        assert!(exclude.is_match(Path::new("/repo/infra/legacy/a.yaml")));
+        assert!(exclude.is_match(Path::new("infra/x/y/app.draft.yaml")));
+        assert!(!exclude.is_match(Path::new("infra/stacks/legacy/a.yaml")));
+        assert!(!exclude.is_match(Path::new("legacy/a.yaml")));
+        assert!(!exclude.is_match(Path::new("/repo/infra/stacks/app.yaml")));
+        assert!(!exclude.is_match(Path::new("/repo/infra/legacyx/a.yaml")));
+        // Outside the configuration folder only a glob that matches at any depth applies.
+        assert!(exclude.is_match(Path::new("/elsewhere/app.draft.yaml")));
+        assert!(!exclude.is_match(Path::new("/elsewhere/legacy/a.yaml")));
     }
 
     #[test]

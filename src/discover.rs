@@ -7,9 +7,9 @@
 
 use std::path::{Path, PathBuf};
 
-use globset::GlobSet;
 use ignore::WalkBuilder;
 
+use crate::config::Exclude;
 use crate::input::InputError;
 
 /// A file to read.
@@ -29,7 +29,7 @@ pub struct Discovery {
 /// Folder names never descended into.
 const SKIPPED_DIRS: &[&str] = &["node_modules", ".terraform"];
 
-pub fn discover(paths: &[PathBuf], exclude: &GlobSet) -> Discovery {
+pub fn discover(paths: &[PathBuf], exclude: &Exclude) -> Discovery {
     let mut discovery = Discovery::default();
     for root in paths {
         if !root.exists() && root.symlink_metadata().is_err() {
@@ -57,9 +57,8 @@ pub fn discover(paths: &[PathBuf], exclude: &GlobSet) -> Discovery {
     discovery
 }
 
-fn walk(root: &Path, exclude: &GlobSet, discovery: &mut Discovery) {
+fn walk(root: &Path, exclude: &Exclude, discovery: &mut Discovery) {
     let exclude = exclude.clone();
-    let root_owned = root.to_path_buf();
     let walker = WalkBuilder::new(root)
         .hidden(true)
         .git_ignore(true)
@@ -84,11 +83,7 @@ fn walk(root: &Path, exclude: &GlobSet, discovery: &mut Discovery) {
                     return false;
                 }
             }
-            let relative = entry
-                .path()
-                .strip_prefix(&root_owned)
-                .unwrap_or(entry.path());
-            !exclude.is_match(relative) && !exclude.is_match(entry.path())
+            !exclude.is_match(entry.path())
         })
         .build();
     for entry in walker {

@@ -25,7 +25,6 @@ pub mod suppress;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use globset::GlobSet;
 use rayon::prelude::*;
 
 use crate::discover::discover;
@@ -40,7 +39,7 @@ pub struct Settings {
     pub paths: Vec<PathBuf>,
     pub selection: Selection,
     pub load: LoadOptions,
-    pub exclude: GlobSet,
+    pub exclude: config::Exclude,
     /// Findings recorded here are hidden (`--baseline`).
     pub baseline: Option<suppress::Baseline>,
     /// Which account each template belongs to (`[[accounts]]` in `iamlint.toml`).

@@ -225,6 +225,18 @@ fn scan_settings_exclude_files_and_bound_their_size() {
     assert_eq!(report["findings"][0]["file"], "stacks/open.yaml");
     assert_eq!(report["summary"]["findings"], 1);
 
+    // `legacy/**` is the configuration folder's `legacy`, also when a subfolder is scanned.
+    write(repo.path(), "stacks/legacy/open.yaml", OPEN_ROLE);
+    let run = iamlint(repo.path(), &["check", "--format", "json", "stacks"]);
+    assert_eq!(json(&run)["summary"]["files_scanned"], 2);
+    let run = iamlint(
+        &repo.path().join("stacks"),
+        &["check", "--format", "json", "."],
+    );
+    assert_eq!(json(&run)["summary"]["files_scanned"], 2);
+    let run = iamlint(repo.path(), &["check", "--format", "json", "legacy"]);
+    assert_eq!(json(&run)["summary"]["files_scanned"], 0);
+
     write(
         repo.path(),
         "iamlint.toml",
