@@ -211,6 +211,28 @@ fn cross_account_trust_shows_both_halves() {
             .any(|l| l.starts_with("operator (role)") && l.ends_with("reports-reader (role)")),
         "{list}"
     );
+    // Resource policies grant to principals of other files and accounts.
+    assert!(
+        has_edge(
+            &list,
+            "ArtifactsPolicy (resource-policy) -[grants s3:GetObject, s3:ListBucket]-> ci (role)"
+        ),
+        "{list}"
+    );
+    assert!(
+        has_edge(
+            &list,
+            "ArtifactsPolicy (resource-policy) -[grants s3:ListBucket {PrincipalOrgID=o-a1b2c3d4e5}]-> 999988887777 (account)"
+        ),
+        "{list}"
+    );
+    assert!(
+        has_edge(
+            &list,
+            "S3InvokesIndexer (resource-policy) -[grants lambda:InvokeFunction {SourceAccount=${AWS::AccountId}, SourceArn=${Artifacts.Arn}}]-> s3.amazonaws.com (service-principal)"
+        ),
+        "{list}"
+    );
     // The auditor is outside the scan: only the trust half is known.
     assert!(
         has_edge(
@@ -262,5 +284,54 @@ fn terraform_module_links_across_its_files() {
             "mobile (identity-pool) -[attached-to-pool unauthenticated]-> mobile-guest (role)"
         ),
         "{list}"
+    );
+}
+
+#[test]
+fn terraform_resource_policies_grant_and_their_findings_mark_the_edge() {
+    let path = Path::new("fixtures/rules/XAC005/bad_tf_partner");
+    let cwd = std::env::current_dir().unwrap();
+    let config = Config::find(None, path, &cwd).unwrap();
+    let outcome = check(&config.settings(vec![path.to_path_buf()]));
+    let view = View::new(&outcome.graph, &outcome.findings, None).unwrap();
+    let mut json = Vec::new();
+    write(&view, GraphFormat::Json, &outcome.sources, &mut json).unwrap();
+    let graph: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    let name = |id: &serde_json::Value| {
+        graph["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["id"] == *id)
+            .map(|n| n["name"].as_str().unwrap().to_owned())
+            .unwrap()
+    };
+    let grants: Vec<String> = graph["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "grants")
+        .map(|e| {
+            format!(
+                "{} -> {} {} {}",
+                name(&e["source"]),
+                name(&e["target"]),
+                e["label"].as_str().unwrap(),
+                e["findings"]
+            )
+        })
+        .collect();
+    assert!(
+        grants.contains(
+            &r#"aws_kms_key.reports -> arn:aws:iam::444455556666:role/etl kms:Decrypt ["XAC005"]"#
+                .to_owned()
+        ),
+        "{grants:#?}"
+    );
+    assert!(
+        grants.contains(
+            &r#"aws_s3_bucket_policy.reports -> 444455556666 s3:GetObject ["XAC005"]"#.to_owned()
+        ),
+        "{grants:#?}"
     );
 }

@@ -11,8 +11,8 @@ use super::{AccountKey, CallerPermission, Edge, EdgeKind, IamGraph, ModelRef, No
 use crate::config::Accounts;
 use crate::model::federation::{Federated, classify_federated_in};
 use crate::model::{
-    AccountRef, Condition, Expr, Model, PolicyDocument, PrincipalKind, PrincipalType, Statement,
-    Symbol,
+    AccountRef, Condition, Expr, Model, PolicyDocument, PrincipalEntry, PrincipalKind,
+    PrincipalType, Statement, Symbol,
 };
 use crate::source::{FileId, Loc};
 
@@ -158,6 +158,7 @@ pub fn build(model: &Model, files: &[FileFacts], accounts: &Accounts) -> IamGrap
     builder.add_providers_and_pools();
     builder.classify_callers();
     builder.add_trust_edges();
+    builder.add_grants();
     builder.graph.admin = (0..model.principals.len())
         .map(|i| builder.admin(i))
         .collect();
@@ -661,12 +662,7 @@ impl<'m> Builder<'m> {
                 continue;
             };
             for statement in trust.statements.iter().filter(|s| s.is_allow()) {
-                let conditions: Vec<String> = statement
-                    .conditions
-                    .items
-                    .iter()
-                    .map(render_condition)
-                    .collect();
+                let conditions = rendered_conditions(statement);
                 for entry in statement.principal.iter().flat_map(|p| p.entries.iter()) {
                     let (source, label, caller) = match &entry.kind {
                         PrincipalKind::Service => {
@@ -806,6 +802,108 @@ impl<'m> Builder<'m> {
                 let external =
                     self.singleton(NodeKind::ExternalPrincipal, &value.display(), account, true);
                 self.add_edge(external, role, edge(CallerPermission::Unknown));
+            }
+        }
+    }
+
+    /// `grants` edges: from each resource policy (and Lambda permission) to every principal
+    /// an `Allow` of it names, labelled with the actions and guarded by its conditions.
+    fn add_grants(&mut self) {
+        let model = self.model;
+        for (i, policy) in model.resource_policies.iter().enumerate() {
+            let mut source = None;
+            for statement in policy.document.statements.iter().filter(|s| s.is_allow()) {
+                let label =
+                    granted_actions(statement.action.as_deref(), statement.not_action.is_some());
+                let conditions = rendered_conditions(statement);
+                for entry in statement.principal.iter().flat_map(|p| p.entries.iter()) {
+                    let Some(grantee) = self.grantee(entry) else {
+                        continue;
+                    };
+                    let source = *source.get_or_insert_with(|| {
+                        self.add_resource_node(
+                            NodeKind::ResourcePolicy,
+                            &policy.resource,
+                            None,
+                            ModelRef::ResourcePolicy(i),
+                        )
+                    });
+                    let mut edge =
+                        Edge::new(EdgeKind::Grants, label.clone(), Some(entry.value.loc));
+                    edge.conditions.clone_from(&conditions);
+                    self.add_edge(source, grantee, edge);
+                }
+            }
+        }
+        for (i, permission) in model.lambda_permissions.iter().enumerate() {
+            let kind = if permission
+                .principal
+                .as_literal()
+                .is_some_and(|p| p.contains(".amazonaws.com"))
+            {
+                PrincipalKind::Service
+            } else {
+                PrincipalKind::Aws
+            };
+            let entry = PrincipalEntry {
+                kind,
+                value: permission.principal.clone(),
+            };
+            let Some(grantee) = self.grantee(&entry) else {
+                continue;
+            };
+            let source = self.add_resource_node(
+                NodeKind::ResourcePolicy,
+                &permission.resource,
+                None,
+                ModelRef::LambdaPermission(i),
+            );
+            let label = permission
+                .action
+                .as_ref()
+                .map_or_else(|| "lambda:InvokeFunction".to_owned(), Expr::display);
+            let mut edge = Edge::new(EdgeKind::Grants, label, Some(permission.principal.loc));
+            edge.conditions = [
+                ("SourceAccount", &permission.source_account),
+                ("SourceArn", &permission.source_arn),
+                ("PrincipalOrgID", &permission.principal_org_id),
+            ]
+            .into_iter()
+            .filter_map(|(key, value)| Some(format!("{key}={}", value.as_ref()?.display())))
+            .collect();
+            self.add_edge(source, grantee, edge);
+        }
+    }
+
+    /// The node a resource-policy principal names: a scanned role or user, an account, a
+    /// service, a provider, or an external node for anything else.
+    fn grantee(&mut self, entry: &PrincipalEntry) -> Option<NodeIndex> {
+        let value = &entry.value;
+        match &entry.kind {
+            PrincipalKind::Service => {
+                let name = value.as_literal()?;
+                Some(self.singleton(NodeKind::ServicePrincipal, name, None, false))
+            }
+            PrincipalKind::Federated => Some(self.federated_source(value).0),
+            PrincipalKind::CanonicalUser | PrincipalKind::Other(_) => {
+                Some(self.singleton(NodeKind::ExternalPrincipal, &value.display(), None, true))
+            }
+            PrincipalKind::Aws | PrincipalKind::Everyone => {
+                let account = match value.account() {
+                    AccountRef::Any => {
+                        return Some(self.singleton(NodeKind::ExternalPrincipal, "*", None, true));
+                    }
+                    AccountRef::Own => Some(self.facts(value.loc.file).account),
+                    AccountRef::Id(id) => Some(AccountKey::Id(id)),
+                    AccountRef::Unknown => None,
+                };
+                if value.is_account_principal() {
+                    return Some(self.account_node(&account?));
+                }
+                if let Some(node) = self.resolve(value, &[NodeKind::Role, NodeKind::User]) {
+                    return Some(node);
+                }
+                Some(self.singleton(NodeKind::ExternalPrincipal, &value.display(), account, true))
             }
         }
     }
@@ -974,6 +1072,15 @@ fn principal_arn(principal: &crate::model::Principal, account: &AccountKey) -> S
 }
 
 /// `StringEquals sts:ExternalId [x]` → `ExternalId=x`; other operators are named.
+fn rendered_conditions(statement: &Statement) -> Vec<String> {
+    statement
+        .conditions
+        .items
+        .iter()
+        .map(render_condition)
+        .collect()
+}
+
 fn render_condition(condition: &Condition) -> String {
     let key = condition.key.rsplit(':').next().unwrap_or(&condition.key);
     let values: Vec<String> = condition.values.iter().map(Expr::display).collect();
@@ -988,5 +1095,22 @@ fn render_condition(condition: &Condition) -> String {
         format!("{key}={}", values.join("|"))
     } else {
         format!("{key} {} {}", condition.operator, values.join("|"))
+    }
+}
+
+/// An edge label for the actions of a resource-policy statement: a few names, then a count.
+fn granted_actions(actions: Option<&[Expr]>, not_action: bool) -> String {
+    if not_action {
+        return "all but NotAction".to_owned();
+    }
+    let names: Vec<String> = actions
+        .unwrap_or_default()
+        .iter()
+        .map(Expr::display)
+        .collect();
+    match names.len() {
+        0 => "(no action)".to_owned(),
+        1..=3 => names.join(", "),
+        n => format!("{} and {} more", names[..2].join(", "), n - 2),
     }
 }

@@ -51,6 +51,9 @@ pub enum NodeKind {
     UserPoolClient,
     ServicePrincipal,
     ExternalPrincipal,
+    /// A resource's own policy (bucket, key, queue, topic, repository, function permission):
+    /// the source of `grants` edges. An iamlint extension of the kinds in `rules.md`.
+    ResourcePolicy,
 }
 
 impl NodeKind {
@@ -69,6 +72,7 @@ impl NodeKind {
             NodeKind::UserPoolClient => "user-pool-client",
             NodeKind::ServicePrincipal => "service-principal",
             NodeKind::ExternalPrincipal => "external-principal",
+            NodeKind::ResourcePolicy => "resource-policy",
         }
     }
 }
@@ -83,6 +87,8 @@ pub enum ModelRef {
     IdentityPool(usize),
     UserPool(usize),
     UserPoolClient(usize),
+    ResourcePolicy(usize),
+    LambdaPermission(usize),
     None,
 }
 
@@ -142,7 +148,7 @@ pub enum CallerPermission {
 pub struct Edge {
     pub kind: EdgeKind,
     /// For `can-assume` the action (`sts:AssumeRole`…); for pool attachments the role type
-    /// (`authenticated`, `unauthenticated`, `rule-mapped`).
+    /// (`authenticated`, `unauthenticated`, `rule-mapped`); for `grants` the actions granted.
     pub label: String,
     /// The guarding conditions, rendered (`ExternalId=…`, `sub=repo:acme/x:*`).
     pub conditions: Vec<String>,
