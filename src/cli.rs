@@ -18,6 +18,7 @@ use serde::Serialize;
 
 use crate::check;
 use crate::config::{Config, Rules};
+use crate::discover::NamedFiles;
 use crate::finding::Severity;
 use crate::graph::export::{GraphFormat, View};
 use crate::report::{ReportFormat, ReportOptions, Workspace, github, write_report};
@@ -121,6 +122,17 @@ struct CheckArgs {
     /// Colour in the human report: `auto` when writing to a terminal and NO_COLOR is unset.
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
+    /// Also list the findings hidden by suppressions, with each suppression's reason (human,
+    /// json and sarif formats).
+    #[arg(long)]
+    show_suppressed: bool,
+    /// Skip files named on the command line that are not templates, as when walking a folder,
+    /// instead of reporting them as errors (for hooks that pass every changed YAML/JSON file).
+    #[arg(long)]
+    skip_unrecognized: bool,
+    /// Apply the configuration's `scan.exclude` to files named on the command line too.
+    #[arg(long)]
+    force_exclude: bool,
 }
 
 #[derive(Debug, Args)]
@@ -194,6 +206,10 @@ fn run_check(args: CheckArgs) -> Result<u8, String> {
     });
     let fail_on = config.rules.fail_on();
     let mut settings = config.settings(args.paths);
+    settings.named = NamedFiles {
+        force_exclude: args.force_exclude,
+        skip_unrecognized: args.skip_unrecognized,
+    };
     if let Some(path) = &args.baseline {
         settings.baseline = Some(Baseline::read(path)?);
     }
@@ -218,6 +234,7 @@ fn run_check(args: CheckArgs) -> Result<u8, String> {
     let options = ReportOptions {
         color: use_color(args.color, to_terminal, std::env::var_os("NO_COLOR")),
         quiet: args.quiet,
+        show_suppressed: args.show_suppressed,
         workspace: Workspace::detect(),
         rules: ALL_RULES
             .iter()

@@ -26,10 +26,21 @@ pub struct Discovery {
     pub errors: Vec<InputError>,
 }
 
+/// How files named on the command line are treated. By default they are always read, and one
+/// that is not a template is an error; a pre-commit hook passes every staged YAML or JSON file
+/// and may want them treated like files found by walking a folder.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NamedFiles {
+    /// `scan.exclude` applies to them too (`--force-exclude`).
+    pub force_exclude: bool,
+    /// One that is not a template is skipped, not an error (`--skip-unrecognized`).
+    pub skip_unrecognized: bool,
+}
+
 /// Folder names never descended into.
 const SKIPPED_DIRS: &[&str] = &["node_modules", ".terraform"];
 
-pub fn discover(paths: &[PathBuf], exclude: &Exclude) -> Discovery {
+pub fn discover(paths: &[PathBuf], exclude: &Exclude, named: NamedFiles) -> Discovery {
     let mut discovery = Discovery::default();
     for root in paths {
         if !root.exists() && root.symlink_metadata().is_err() {
@@ -40,9 +51,12 @@ pub fn discover(paths: &[PathBuf], exclude: &Exclude) -> Discovery {
             continue;
         }
         if root.is_file() {
+            if named.force_exclude && exclude.is_match(root) {
+                continue;
+            }
             discovery.candidates.push(Candidate {
                 path: root.clone(),
-                explicit: true,
+                explicit: !named.skip_unrecognized,
             });
             continue;
         }

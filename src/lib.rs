@@ -40,6 +40,7 @@ pub struct Settings {
     pub selection: Selection,
     pub load: LoadOptions,
     pub exclude: config::Exclude,
+    pub named: discover::NamedFiles,
     /// Findings recorded here are hidden (`--baseline`).
     pub baseline: Option<suppress::Baseline>,
     /// Which account each template belongs to (`[[accounts]]` in `iamlint.toml`).
@@ -53,7 +54,7 @@ pub struct Outcome {
     /// Sorted by file, position, rule.
     pub findings: Vec<Finding>,
     /// Findings hidden by a suppression with a reason, sorted likewise.
-    pub suppressed: Vec<Finding>,
+    pub suppressed: Vec<suppress::Suppressed>,
     /// How many findings the baseline hid.
     pub baselined: usize,
     pub errors: Vec<InputError>,
@@ -77,7 +78,7 @@ impl Outcome {
 
 /// Run the whole pipeline. Call inside a rayon pool to bound the worker threads.
 pub fn check(settings: &Settings) -> Outcome {
-    let discovery = discover(&settings.paths, &settings.exclude);
+    let discovery = discover(&settings.paths, &settings.exclude, settings.named);
     let loaded: Vec<Loaded> = discovery
         .candidates
         .par_iter()
@@ -126,7 +127,7 @@ pub fn check(settings: &Settings) -> Outcome {
         outcome.baselined = before - findings.len();
     }
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    suppressed.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    suppressed.sort_by(|a, b| a.finding.sort_key().cmp(&b.finding.sort_key()));
     outcome.findings = findings;
     outcome.suppressed = suppressed;
     outcome

@@ -13,13 +13,23 @@ use serde::{Deserialize, Serialize};
 
 use crate::finding::Finding;
 use crate::model::{Suppression, SuppressionTarget};
-use crate::source::{FileId, SourceMap};
+use crate::source::{FileId, Loc, SourceMap};
 
 /// Findings after suppressions, and the findings that were suppressed.
 #[derive(Debug, Default)]
 pub struct Applied {
     pub kept: Vec<Finding>,
-    pub suppressed: Vec<Finding>,
+    pub suppressed: Vec<Suppressed>,
+}
+
+/// A finding hidden by a suppression, with the suppression's reason and place, so
+/// `--show-suppressed` can say who accepted what and why.
+#[derive(Clone, Debug)]
+pub struct Suppressed {
+    pub finding: Finding,
+    pub reason: String,
+    /// The suppression (the `Metadata` entry, the comment, the `"//"` key).
+    pub by: Loc,
 }
 
 /// A resource suppression covers the resource's findings wherever they point in its scope (a
@@ -55,13 +65,20 @@ pub fn apply(
         let line = sources
             .get(finding.loc.file)
             .map_or(0, |f| f.line_col(finding.loc.span.start).line);
-        if suppressions
+        let by = suppressions
             .iter()
-            .any(|s| covers(s, &finding, line, same_scope))
-        {
-            applied.suppressed.push(finding);
-        } else {
-            applied.kept.push(finding);
+            .find(|s| covers(s, &finding, line, same_scope));
+        match by {
+            Some(Suppression {
+                reason: Some(reason),
+                loc,
+                ..
+            }) => applied.suppressed.push(Suppressed {
+                finding,
+                reason: reason.clone(),
+                by: *loc,
+            }),
+            _ => applied.kept.push(finding),
         }
     }
     applied

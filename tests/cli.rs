@@ -317,6 +317,53 @@ fn a_named_non_template_is_an_error_but_a_walked_one_is_skipped() {
 }
 
 #[test]
+fn hook_flags_skip_named_non_templates_and_excluded_files() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("iamlint.toml"),
+        "[scan]\nexclude = [\"legacy/**\"]\n",
+    )
+    .unwrap();
+    fs::create_dir(dir.path().join("legacy")).unwrap();
+    let notes = dir.path().join("notes.yaml");
+    let legacy = dir.path().join("legacy/open.yaml");
+    let open = dir.path().join("open.yaml");
+    let broken = dir.path().join("broken.yaml");
+    fs::write(&notes, "title: not a template\n").unwrap();
+    fs::write(&legacy, OPEN_ROLE).unwrap();
+    fs::write(&open, OPEN_ROLE).unwrap();
+    fs::write(
+        &broken,
+        "AWSTemplateFormatVersion: '2010-09-09'\nResources: [\n",
+    )
+    .unwrap();
+
+    // What pre-commit passes: every staged YAML file by name.
+    let (code, report) = run_json(&[&notes, &legacy], &[]);
+    assert_eq!(
+        code, 2,
+        "named files are read, non-templates are errors: {report}"
+    );
+    assert_eq!(report["summary"]["files_scanned"], 1);
+
+    let (code, report) = run_json(
+        &[&notes, &legacy],
+        &["--skip-unrecognized", "--force-exclude"],
+    );
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(report["summary"]["files_scanned"], 0);
+    assert_eq!(report["summary"]["files_skipped"], 1);
+
+    // A real template among them is still checked, and a broken one is still an error.
+    let (code, report) = run_json(&[&notes, &open], &["--skip-unrecognized"]);
+    assert_eq!(code, 1, "{report}");
+    assert_eq!(report["findings"][0]["rule"], "XAC002");
+    let (code, report) = run_json(&[&notes, &broken], &["--skip-unrecognized"]);
+    assert_eq!(code, 2, "{report}");
+    error_for(&report, "broken.yaml");
+}
+
+#[test]
 fn duplicate_keys_are_analyzed_with_the_last_value_not_reported_as_unreadable() {
     let dir = tempfile::tempdir().unwrap();
     let template = dir.path().join("dup.yaml");

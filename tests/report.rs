@@ -173,22 +173,30 @@ fn sarif() -> (Outcome, Value) {
     (outcome, sarif)
 }
 
-#[test]
-fn sarif_is_valid_against_the_oasis_schema() {
+fn sarif_validator() -> jsonschema::Validator {
     let schema: Value = serde_json::from_str(
         &std::fs::read_to_string(crate_dir().join("tests/data/sarif-schema-2.1.0.json")).unwrap(),
     )
     .unwrap();
-    let validator = jsonschema::options()
+    jsonschema::options()
         .should_validate_formats(true)
         .build(&schema)
-        .unwrap();
-    let (_, sarif) = sarif();
+        .unwrap()
+}
+
+fn assert_valid_sarif(validator: &jsonschema::Validator, sarif: &Value) {
     let errors: Vec<String> = validator
-        .iter_errors(&sarif)
+        .iter_errors(sarif)
         .map(|e| format!("{} at {}", e, e.instance_path()))
         .collect();
     assert!(errors.is_empty(), "{errors:#?}");
+}
+
+#[test]
+fn sarif_is_valid_against_the_oasis_schema() {
+    let validator = sarif_validator();
+    let (_, sarif) = sarif();
+    assert_valid_sarif(&validator, &sarif);
 
     // The validator does catch a broken log: a result without a message is invalid.
     let mut broken = sarif.clone();
@@ -418,4 +426,94 @@ fn colour_follows_the_flag_and_no_color_and_no_spinner_in_a_pipe() {
     assert!(!ansi(iamlint().args(["check", app])), "colour in a pipe");
     assert!(ansi(iamlint().args(["check", "--color", "always", app])));
     assert!(!ansi(iamlint().args(["check", "--color", "never", app])));
+}
+
+/// `fixtures/suppress` has three findings suppressed with a reason and two left open.
+fn suppressed_outcome() -> Outcome {
+    check(&Settings {
+        paths: vec![PathBuf::from("fixtures/suppress")],
+        ..Settings::default()
+    })
+}
+
+fn render_with(format: ReportFormat, outcome: &Outcome, show_suppressed: bool) -> String {
+    let options = ReportOptions {
+        show_suppressed,
+        ..options()
+    };
+    let mut out = Vec::new();
+    write_report(format, outcome, &options, &mut out).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn show_suppressed_lists_them_with_their_reasons_in_human_json_and_sarif() {
+    let outcome = suppressed_outcome();
+    assert_eq!(outcome.suppressed.len(), 3);
+
+    let human = render_with(ReportFormat::Human, &outcome, false);
+    assert!(!human.contains("Suppressed findings"), "{human}");
+    assert!(human.contains(", 3 suppressed"), "{human}");
+    let human = render_with(ReportFormat::Human, &outcome, true);
+    assert!(human.contains("Suppressed findings:"), "{human}");
+    assert!(
+        human.contains("  fixtures/suppress/stack.yaml:14:"),
+        "the finding's own place: {human}"
+    );
+    assert!(
+        human.contains(
+            "    suppressed at fixtures/suppress/stack.yaml:9:13: sandbox role, reviewed 2026-10"
+        ),
+        "{human}"
+    );
+
+    let json: Value =
+        serde_json::from_str(&render_with(ReportFormat::Json, &outcome, false)).unwrap();
+    assert!(json.get("suppressed").is_none());
+    assert_eq!(json["summary"]["suppressed"], 3);
+    let json: Value =
+        serde_json::from_str(&render_with(ReportFormat::Json, &outcome, true)).unwrap();
+    let listed = json["suppressed"].as_array().unwrap();
+    assert_eq!(listed.len(), 3);
+    assert_eq!(listed[0]["rule"], "XAC002");
+    assert_eq!(listed[0]["resource"], "ByMetadata");
+    assert_eq!(
+        listed[0]["suppression"]["reason"],
+        "sandbox role, reviewed 2026-10"
+    );
+    assert_eq!(
+        listed[0]["suppression"]["file"],
+        "fixtures/suppress/stack.yaml"
+    );
+    assert_eq!(listed[0]["suppression"]["line"], 9);
+    assert_eq!(
+        listed[1]["suppression"]["line"], 22,
+        "a comment on the finding's line"
+    );
+
+    let validator = sarif_validator();
+    let sarif: Value =
+        serde_json::from_str(&render_with(ReportFormat::Sarif, &outcome, false)).unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert!(results.iter().all(|r| r.get("suppressions").is_none()));
+    let open = results.len();
+    let sarif: Value =
+        serde_json::from_str(&render_with(ReportFormat::Sarif, &outcome, true)).unwrap();
+    assert_valid_sarif(&validator, &sarif);
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), open + 3);
+    let suppressed: Vec<&Value> = results
+        .iter()
+        .filter_map(|r| r.get("suppressions"))
+        .collect();
+    assert_eq!(suppressed.len(), 3);
+    assert_eq!(suppressed[0][0]["kind"], "inSource");
+    assert_eq!(
+        suppressed[0][0]["justification"],
+        "sandbox role, reviewed 2026-10"
+    );
+    assert_eq!(
+        suppressed[0][0]["location"]["physicalLocation"]["region"]["startLine"],
+        9
+    );
 }

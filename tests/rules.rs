@@ -58,17 +58,7 @@ fn run_case(path: &Path) {
         panic!("{name}: fixture names start with bad_ or good_");
     }
     let mut rendered = Vec::new();
-    human::write(
-        &outcome,
-        &ReportOptions {
-            color: false,
-            quiet: false,
-            workspace: None,
-            rules: Vec::new(),
-        },
-        &mut rendered,
-    )
-    .unwrap();
+    human::write(&outcome, &ReportOptions::default(), &mut rendered).unwrap();
     let rendered = String::from_utf8(rendered).unwrap();
     insta::assert_snapshot!(format!("{code}__{name}"), rendered);
 }

@@ -28,9 +28,18 @@ fn suppressions_with_a_reason_hide_findings() {
         resources(&outcome.findings, "XAC002"),
         ["NoReason", "OtherRule"]
     );
+    let suppressed: Vec<_> = outcome
+        .suppressed
+        .iter()
+        .map(|s| s.finding.clone())
+        .collect();
     assert_eq!(
-        resources(&outcome.suppressed, "XAC002"),
+        resources(&suppressed, "XAC002"),
         ["ByMetadata", "ByComment", "ByCommentAbove"]
+    );
+    assert_eq!(
+        outcome.suppressed[0].reason,
+        "sandbox role, reviewed 2026-10"
     );
     // The suppression without a reason is itself reported.
     assert_eq!(resources(&outcome.findings, "SUP001"), ["NoReason"]);

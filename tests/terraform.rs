@@ -216,8 +216,18 @@ fn comment_suppressions() {
             ("XAC002", "aws_iam_role.no_reason".to_owned())
         ]
     );
+    let suppressed: Vec<_> = outcome
+        .suppressed
+        .iter()
+        .map(|s| s.finding.clone())
+        .collect();
     assert_eq!(
-        found(&outcome.suppressed),
+        found(&suppressed),
         [("XAC002", "aws_iam_role.reviewed".to_owned())]
+    );
+    assert!(
+        outcome.suppressed[0].reason.contains("reviewed"),
+        "{:?}",
+        outcome.suppressed[0].reason
     );
 }

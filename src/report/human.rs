@@ -35,10 +35,41 @@ pub fn write(outcome: &Outcome, options: &ReportOptions, out: &mut dyn Write) ->
     for error in &outcome.errors {
         render(&handler, &ErrorDiagnostic(error), out)?;
     }
+    if options.show_suppressed && !outcome.suppressed.is_empty() {
+        write_suppressed(outcome, out)?;
+    }
     if !options.quiet {
         writeln!(out, "{}", summary_line(outcome))?;
     }
     Ok(())
+}
+
+/// One line per suppressed finding and one for its suppression: enough to review what was
+/// accepted and why, without the snippets that would drown the open findings.
+fn write_suppressed(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "Suppressed findings:")?;
+    let at = |loc| match super::position(outcome, loc) {
+        Some((file, start, _)) => format!("{}:{}:{}", file.display, start.line, start.column),
+        None => "?".to_owned(),
+    };
+    for suppressed in &outcome.suppressed {
+        let finding = &suppressed.finding;
+        writeln!(
+            out,
+            "  {} {} [{}] {}",
+            at(finding.loc),
+            finding.rule.code,
+            finding.severity,
+            finding.message
+        )?;
+        writeln!(
+            out,
+            "    suppressed at {}: {}",
+            at(suppressed.by),
+            suppressed.reason
+        )?;
+    }
+    writeln!(out)
 }
 
 fn render(
@@ -79,8 +110,16 @@ pub fn summary_line(outcome: &Outcome) -> String {
         1 => "1 file".to_owned(),
         n => format!("{n} files"),
     };
+    let hidden = [
+        (outcome.suppressed.len(), "suppressed"),
+        (outcome.baselined, "in the baseline"),
+    ]
+    .iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, what)| format!(", {n} {what}"))
+    .collect::<String>();
     format!(
-        "{findings} in {files} scanned ({} skipped){errors}",
+        "{findings} in {files} scanned ({} skipped){hidden}{errors}",
         outcome.files_skipped
     )
 }

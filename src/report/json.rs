@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::position;
+use super::{ReportOptions, position};
 use crate::Outcome;
 use crate::finding::{Finding, Severity};
 
@@ -15,6 +15,24 @@ struct Report<'a> {
     summary: Summary,
     findings: Vec<JsonFinding<'a>>,
     errors: Vec<JsonError<'a>>,
+    /// With `--show-suppressed` only: the findings suppressions hid.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppressed: Option<Vec<JsonSuppressed<'a>>>,
+}
+
+#[derive(Serialize)]
+struct JsonSuppressed<'a> {
+    #[serde(flatten)]
+    finding: JsonFinding<'a>,
+    suppression: JsonSuppression<'a>,
+}
+
+#[derive(Serialize)]
+struct JsonSuppression<'a> {
+    reason: &'a str,
+    file: &'a str,
+    line: usize,
+    column: usize,
 }
 
 #[derive(Serialize)]
@@ -72,7 +90,7 @@ struct JsonError<'a> {
     message: &'a str,
 }
 
-pub fn write(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
+pub fn write(outcome: &Outcome, options: &ReportOptions, out: &mut dyn Write) -> io::Result<()> {
     let mut by_severity = BySeverity::default();
     for finding in &outcome.findings {
         let slot = match finding.severity {
@@ -114,6 +132,27 @@ pub fn write(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
                 message: &e.message,
             })
             .collect(),
+        suppressed: options.show_suppressed.then(|| {
+            outcome
+                .suppressed
+                .iter()
+                .map(|s| {
+                    let (file, at) = match position(outcome, s.by) {
+                        Some((file, start, _)) => (file.display.as_str(), start),
+                        None => Default::default(),
+                    };
+                    JsonSuppressed {
+                        finding: finding(outcome, &s.finding),
+                        suppression: JsonSuppression {
+                            reason: &s.reason,
+                            file,
+                            line: at.line,
+                            column: at.column,
+                        },
+                    }
+                })
+                .collect()
+        }),
     };
     serde_json::to_writer_pretty(&mut *out, &report)?;
     writeln!(out)

@@ -42,6 +42,8 @@ pub struct ReportOptions {
     pub color: bool,
     /// Leave out the summary line (`--quiet`).
     pub quiet: bool,
+    /// List the findings hidden by suppressions, with their reasons (`--show-suppressed`).
+    pub show_suppressed: bool,
     /// Where CI formats (SARIF, GitHub, JUnit) take file paths relative to. Without it they use
     /// the paths as the human report shows them.
     pub workspace: Option<Workspace>,
@@ -206,7 +208,7 @@ pub fn write_report(
 ) -> io::Result<()> {
     match format {
         ReportFormat::Human => human::write(outcome, options, out),
-        ReportFormat::Json => json::write(outcome, out),
+        ReportFormat::Json => json::write(outcome, options, out),
         ReportFormat::Sarif => sarif::write(outcome, options, out),
         ReportFormat::Github => github::write(outcome, options, out),
         ReportFormat::Junit => junit::write(outcome, options, out),

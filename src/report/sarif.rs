@@ -153,6 +153,19 @@ struct SarifResult {
     partial_fingerprints: BTreeMap<&'static str, String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     related_locations: Vec<Location>,
+    /// Set on the findings a suppression hid, listed only with `--show-suppressed`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    suppressions: Vec<SarifSuppression>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifSuppression {
+    /// `inSource`: written in the template (metadata, comment, `"//"` key).
+    kind: &'static str,
+    justification: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    location: Option<Location>,
 }
 
 #[derive(Serialize)]
@@ -389,6 +402,7 @@ fn result(outcome: &Outcome, uris: &Uris<'_>, finding: &Finding) -> Option<Sarif
         }],
         partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, finding.fingerprint.clone())]),
         related_locations: related,
+        suppressions: Vec::new(),
     })
 }
 
@@ -429,10 +443,27 @@ fn kept_findings(findings: &[Finding], max: usize) -> Vec<&Finding> {
 fn build(outcome: &Outcome, options: &ReportOptions, max_results: usize) -> Log {
     let uris = Uris { options };
     let kept = kept_findings(&outcome.findings, max_results);
-    let results: Vec<SarifResult> = kept
+    let mut results: Vec<SarifResult> = kept
         .iter()
         .filter_map(|f| result(outcome, &uris, f))
         .collect();
+    if options.show_suppressed {
+        let room = max_results.saturating_sub(results.len());
+        results.extend(outcome.suppressed.iter().take(room).filter_map(|s| {
+            let mut suppressed = result(outcome, &uris, &s.finding)?;
+            suppressed.suppressions.push(SarifSuppression {
+                kind: "inSource",
+                justification: truncate(&s.reason, MAX_MESSAGE).into_owned(),
+                location: uris.location(outcome, s.by).map(|physical| Location {
+                    id: None,
+                    physical_location: physical,
+                    logical_locations: Vec::new(),
+                    message: None,
+                }),
+            });
+            Some(suppressed)
+        }));
+    }
     let mut notifications: Vec<Notification> = outcome
         .errors
         .iter()
