@@ -413,6 +413,44 @@ fn version_and_help() {
 }
 
 #[test]
+fn every_check_flag_and_command_is_in_the_cli_reference() {
+    let reference = std::fs::read_to_string(crate_dir().join("docs/cli.md")).unwrap();
+    let help = iamlint().args(["check", "--help"]).output().unwrap();
+    let help = String::from_utf8(help.stdout).unwrap();
+    let flags: Vec<&str> = help
+        .split_whitespace()
+        .map(|word| word.trim_end_matches([',', '.', ')']))
+        .filter(|word| word.starts_with("--") && word.len() > 2)
+        .filter(|word| {
+            word[2..]
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c == '-')
+        })
+        .collect();
+    assert!(flags.contains(&"--show-suppressed"), "{flags:?}");
+    for flag in flags {
+        assert!(
+            reference.contains(&format!("`{flag}")),
+            "docs/cli.md lacks {flag}"
+        );
+    }
+    let help = iamlint().arg("--help").output().unwrap();
+    let help = String::from_utf8(help.stdout).unwrap();
+    let commands = help
+        .split("Commands:\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n\n").next())
+        .unwrap();
+    for line in commands.lines() {
+        let command = line.split_whitespace().next().unwrap();
+        assert!(
+            command == "help" || reference.contains(&format!("`iamlint {command}")),
+            "docs/cli.md lacks the command {command}"
+        );
+    }
+}
+
+#[test]
 fn colour_follows_the_flag_and_no_color_and_no_spinner_in_a_pipe() {
     let ansi = |cmd: &mut Command| {
         let output = cmd.output().unwrap();
