@@ -193,7 +193,7 @@ sample_repo() {
 try_repo() {
   local expected=$1 dir=$work/sample code=0 pattern
   shift
-  (cd "$dir" && git add -A && pre-commit try-repo "$repo" --all-files --color never) \
+  (cd "$dir" && git add -A && pre-commit try-repo "$hooks_repo" --all-files --color never) \
     >"$work/try-repo.log" 2>&1 || code=$?
   for pattern in "$@"; do
     if ! grep -q -E -- "$pattern" "$work/try-repo.log"; then
@@ -225,16 +225,47 @@ Resources:
             Condition:
               StringEquals:
                 cognito-identity.amazonaws.com:aud: us-east-1:12345678-1234-1234-1234-123456789012
+              ForAnyValue:StringLike:
+                cognito-identity.amazonaws.com:amr: authenticated
 YAML
 }
 
+# This repository's hooks with `language: system` instead of `rust`: pre-commit runs them with
+# the debug binary on PATH, so the files pattern, the excludes, the entry's flags and the
+# exit codes are checked with the real pre-commit in seconds, without the release build.
+system_hooks_repo() {
+  local dir="$work/hooks-system"
+  rm -rf "$dir" && mkdir -p "$dir" &&
+    sed 's/^  language: rust$/  language: system/' "$repo/.pre-commit-hooks.yaml" \
+      >"$dir/.pre-commit-hooks.yaml" &&
+    grep -q '^  language: system$' "$dir/.pre-commit-hooks.yaml" &&
+    git -C "$dir" init --quiet && git -C "$dir" add -A &&
+    git -C "$dir" -c user.name=ci -c user.email=ci@localhost commit --quiet -m hooks &&
+    hooks_repo=$dir
+}
+
+if have pre-commit && have git && [ -n "${binary:-}" ] && system_hooks_repo; then
+  PATH="$(dirname "$binary"):$PATH"
+  export PATH
+  sample_repo
+  bad_template
+  check "pre-commit try-repo (binary on PATH): both hooks fail on a bad template" try_repo 1 \
+    '^iamlint\.+Failed' '^iamlint \(whole repository\)\.+Failed' 'WIF001' 'XAC002'
+  good_template
+  check "pre-commit try-repo (binary on PATH): both hooks pass a good template (other YAML/JSON left alone)" \
+    try_repo 0 '^iamlint\.+Passed' '^iamlint \(whole repository\)\.+Passed'
+else
+  skip "pre-commit try-repo with the binary on PATH needs pre-commit, git and a built iamlint"
+fi
+
 if [ "${TRY_REPO:-1}" = 0 ]; then
-  skip "pre-commit try-repo (TRY_REPO=0)"
+  skip "pre-commit try-repo building the hook with cargo install (TRY_REPO=0)"
 elif have pre-commit && have git && have cargo; then
   # The release profile's LTO only makes the binary faster; switched off here, it saves minutes
   # of linking per build without changing what the hooks do.
   export CARGO_PROFILE_RELEASE_LTO=${CARGO_PROFILE_RELEASE_LTO:-false}
   export CARGO_PROFILE_RELEASE_CODEGEN_UNITS=${CARGO_PROFILE_RELEASE_CODEGEN_UNITS:-16}
+  hooks_repo=$repo
   sample_repo
   bad_template
   # The hook build (`cargo install`) happens here: this is the slow step.
