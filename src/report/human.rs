@@ -141,6 +141,39 @@ struct FindingDiagnostic<'a> {
     source: Option<NamedSource<Arc<str>>>,
     /// Related locations in the same file become extra labels.
     labels: Vec<LabeledSpan>,
+    /// Related locations in other files (a step of a path, a copy of a policy) are shown
+    /// under the finding, each with a snippet of its own file.
+    elsewhere: Vec<RelatedDiagnostic>,
+}
+
+/// A related location in another file than the finding's.
+#[derive(Debug)]
+struct RelatedDiagnostic {
+    message: String,
+    source: NamedSource<Arc<str>>,
+    label: LabeledSpan,
+}
+
+impl fmt::Display for RelatedDiagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for RelatedDiagnostic {}
+
+impl Diagnostic for RelatedDiagnostic {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(miette::Severity::Advice)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.source)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(std::iter::once(self.label.clone())))
+    }
 }
 
 impl<'a> FindingDiagnostic<'a> {
@@ -160,10 +193,24 @@ impl<'a> FindingDiagnostic<'a> {
                     LabeledSpan::new_with_span(Some(r.message.clone()), source_span(r.loc.span))
                 }),
         );
+        let elsewhere = finding
+            .related
+            .iter()
+            .filter(|r| r.loc.file != finding.loc.file)
+            .filter_map(|r| {
+                let file = sources.get(r.loc.file)?;
+                Some(RelatedDiagnostic {
+                    message: r.message.clone(),
+                    source: NamedSource::new(file.display.clone(), Arc::clone(&file.text)),
+                    label: LabeledSpan::new_primary_with_span(None, source_span(r.loc.span)),
+                })
+            })
+            .collect();
         FindingDiagnostic {
             finding,
             source,
             labels,
+            elsewhere,
         }
     }
 }
@@ -214,6 +261,15 @@ impl Diagnostic for FindingDiagnostic<'_> {
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         self.source.as_ref()?;
         Some(Box::new(self.labels.iter().cloned()))
+    }
+
+    fn related<'b>(&'b self) -> Option<Box<dyn Iterator<Item = &'b dyn Diagnostic> + 'b>> {
+        if self.elsewhere.is_empty() {
+            return None;
+        }
+        Some(Box::new(
+            self.elsewhere.iter().map(|r| r as &dyn Diagnostic),
+        ))
     }
 }
 
