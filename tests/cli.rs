@@ -383,3 +383,29 @@ fn duplicate_keys_are_analyzed_with_the_last_value_not_reported_as_unreadable() 
     let duplicate = findings.iter().find(|f| f["rule"] == "TPL001").unwrap();
     assert_eq!(duplicate["line"], 10);
 }
+
+/// The estate the README's first command runs on: what it shows is reviewed like a rule's
+/// fixtures.
+#[test]
+fn the_example_estate() {
+    let (code, report) = run_json(&[Path::new("fixtures/examples")], &[]);
+    assert_eq!(code, 1, "{report}");
+    assert_eq!(report["summary"]["errors"], 0);
+    let findings: Vec<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {} {}:{}:{} {}",
+                f["rule"].as_str().unwrap(),
+                f["severity"].as_str().unwrap(),
+                f["file"].as_str().unwrap(),
+                f["line"],
+                f["column"],
+                f["resource"].as_str().unwrap()
+            )
+        })
+        .collect();
+    insta::assert_snapshot!(findings.join("\n"));
+}
