@@ -19,6 +19,18 @@ declare_rule! {
 /// How many actions a message names.
 const EXAMPLES: usize = 3;
 
+/// Append-only telemetry writes that every workload needs and AWS's own execution-role
+/// policies (`AWSLambdaBasicExecutionRole`, `CloudWatchAgentServerPolicy`) grant on `*`: log
+/// group names are generated per function or instance, and the holder can only add data.
+/// The catalog lets them name resources, but reporting them is the noise users of other tools
+/// complain about most, next to actions that take no resource at all.
+const TELEMETRY_WRITES: &[&str] = &[
+    "logs:CreateLogGroup",
+    "logs:CreateLogStream",
+    "logs:PutLogEvents",
+    "cloudwatch:PutMetricData",
+];
+
 /// `Action` values that POL003 (`*` with no scoping condition) and POL004 (`<service>:*`)
 /// report: what they reach is left out here, so one grant is not reported twice.
 fn reported_elsewhere(value: &Expr, scoped: bool) -> bool {
@@ -52,6 +64,7 @@ impl Rule for WriteOnAllResources {
             };
             writes.intersect_with(catalog.write_like_actions());
             writes.intersect_with(catalog.resource_level_actions());
+            writes.difference_with(&catalog.expand_action(TELEMETRY_WRITES));
             let elsewhere = statement
                 .action
                 .iter()
@@ -59,6 +72,10 @@ impl Rule for WriteOnAllResources {
                 .filter(|v| reported_elsewhere(v, scoped));
             for value in elsewhere.filter_map(Expr::as_literal) {
                 writes.difference_with(&catalog.expand(value).actions);
+            }
+            // `iam:PassRole` on every resource is POL007's (high) finding.
+            if let Some(pass_role) = catalog.action_id("iam:PassRole") {
+                writes.remove(pass_role);
             }
             if writes.is_empty() {
                 continue;
