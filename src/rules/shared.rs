@@ -330,9 +330,13 @@ pub fn thousands(n: usize) -> String {
     out
 }
 
+/// How many actions a message names.
+const EXAMPLES: usize = 3;
+
 /// A few members of a set for a message, most consequential first (Permissions management,
-/// then Write, then Tagging), then by name: `iam:PassRole`, `s3:PutObject`.
-pub fn action_examples(catalog: &Catalog<'_>, actions: &ActionSet, limit: usize) -> Vec<String> {
+/// then Write, then Tagging), then by name, with `…` when there are more:
+/// `` `iam:PassRole`, `ec2:RunInstances`, `s3:PutObject`, … ``.
+pub fn action_examples(catalog: &Catalog<'_>, actions: &ActionSet) -> String {
     let rank = |level| match level {
         AccessLevel::PermissionsManagement => 0,
         AccessLevel::Write => 1,
@@ -346,7 +350,13 @@ pub fn action_examples(catalog: &Catalog<'_>, actions: &ActionSet, limit: usize)
             .then_with(|| a.service.cmp(b.service))
             .then_with(|| a.name.cmp(b.name))
     });
-    infos.iter().take(limit).map(ToString::to_string).collect()
+    let named: Vec<String> = infos
+        .iter()
+        .take(EXAMPLES)
+        .map(|info| format!("`{info}`"))
+        .collect();
+    let more = if infos.len() > EXAMPLES { ", …" } else { "" };
+    format!("{}{more}", named.join(", "))
 }
 
 /// A `Resource` value that matches every resource: `*`, or an ARN whose fields after the
@@ -922,8 +932,14 @@ mod tests {
             set.insert(id(name));
         }
         assert_eq!(
-            action_examples(catalog, &set, 3),
-            ["iam:PassRole", "ec2:RunInstances", "s3:PutObject"]
+            action_examples(catalog, &set),
+            "`iam:PassRole`, `ec2:RunInstances`, `s3:PutObject`, …"
+        );
+        set.remove(id("s3:TagResource"));
+        set.remove(id("ec2:RunInstances"));
+        assert_eq!(
+            action_examples(catalog, &set),
+            "`iam:PassRole`, `s3:PutObject`"
         );
     }
 

@@ -30,9 +30,6 @@ const GUEST_INGESTION: &[&str] = &[
     "mobiletargeting:UpdateEndpoint",
 ];
 
-/// How many actions a message names for one pattern.
-const EXAMPLES: usize = 3;
-
 /// Actions whose access depends on the resource they name (see [`reads_by_resource`]).
 const READS_BY_RESOURCE: &[&str] = &["appsync:GraphQL", "execute-api:Invoke"];
 
@@ -162,10 +159,8 @@ impl<'m> Excess<'m> {
     /// "12 writes: `s3:PutBucketPolicy`, `s3:PutObject`, …"
     fn count_with_examples(&self, actions: &ActionSet) -> String {
         let count = actions.len();
-        let examples = action_examples(self.catalog, actions, EXAMPLES);
-        let more = if count > examples.len() { ", …" } else { "" };
         let noun = if count == 1 { "write" } else { "writes" };
-        format!("{count} {noun}: `{}`{more}", examples.join("`, `"))
+        format!("{count} {noun}: {}", action_examples(self.catalog, actions))
     }
 
     /// How an `Action` value that grants a guest too much reads in the message; `None` when it

@@ -31,7 +31,7 @@ const IDENTITY_SERVICES: &[&str] = &["iam", "organizations", "sso"];
 /// (`PowerUserAccess` grants all but IAM's and Organizations', about 98 %).
 const NEAR_ADMIN_PERCENT: usize = 90;
 
-/// How many actions or services a message names.
+/// How many of the services a near-administrator policy leaves out a message names.
 const EXAMPLES: usize = 3;
 
 /// What an AWS managed policy grants that makes its holder an administrator or lets it become
@@ -91,9 +91,8 @@ fn privileged(name: &str) -> Option<String> {
     identity.intersect_with(granted);
     (!identity.is_empty()).then(|| {
         format!(
-            "permissions-management actions on every resource (`{}`{}), which change what principals may do or their credentials",
-            action_examples(catalog, &identity, EXAMPLES).join("`, `"),
-            if identity.len() > EXAMPLES { ", …" } else { "" }
+            "permissions-management actions on every resource ({}), which change what principals may do or their credentials",
+            action_examples(catalog, &identity)
         )
     })
 }

@@ -16,9 +16,6 @@ declare_rule! {
     }
 }
 
-/// How many actions a message names.
-const EXAMPLES: usize = 3;
-
 /// Append-only telemetry writes that every workload needs and AWS's own execution-role
 /// policies (`AWSLambdaBasicExecutionRole`, `CloudWatchAgentServerPolicy`) grant on `*`: log
 /// group names are generated per function or instance, and the holder can only add data.
@@ -104,8 +101,6 @@ impl WriteOnAllResources {
     ) {
         let catalog = Catalog::get();
         let count = writes.len();
-        let examples = action_examples(catalog, writes, EXAMPLES);
-        let more = if count > examples.len() { ", …" } else { "" };
         let granted_by = match &statement.not_action {
             Some(_) => " (everything outside its `NotAction`)",
             None => "",
@@ -116,10 +111,10 @@ impl WriteOnAllResources {
                 resource.loc,
                 resource_name,
                 format!(
-                    "{label} allows {} write, tagging or permissions-management {noun}{granted_by} on every resource (`{}`) that could be limited to named resources: `{}`{more}",
+                    "{label} allows {} write, tagging or permissions-management {noun}{granted_by} on every resource (`{}`) that could be limited to named resources: {}",
                     thousands(count),
                     resource.display(),
-                    examples.join("`, `"),
+                    action_examples(catalog, writes),
                 ),
             )
             .with_help("name the ARNs these actions need (or pin `aws:ResourceTag/…`); keep only actions that take no resource, such as `xray:PutTraceSegments`, on `*`")
