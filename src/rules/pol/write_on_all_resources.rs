@@ -43,8 +43,11 @@ impl Rule for WriteOnAllResources {
 
     fn check(&self, cx: &mut RuleContext<'_>) {
         let catalog = Catalog::get();
+        let mut left_out = catalog.expand_action(TELEMETRY_WRITES);
+        // `iam:PassRole` on every resource is POL007's (high) finding.
+        left_out.union_with(&catalog.expand("iam:PassRole").actions);
         for (document, statement, resource) in identity_allows_on_every_resource(cx.model) {
-            // A condition block we cannot read may scope the statement: this rule reports
+            // A condition block we cannot read may narrow the resources: this rule reports
             // only what it can show.
             if statement.conditions.opaque
                 || statement.conditions.items.iter().any(narrows_resources)
@@ -61,7 +64,7 @@ impl Rule for WriteOnAllResources {
             };
             writes.intersect_with(catalog.write_like_actions());
             writes.intersect_with(catalog.resource_level_actions());
-            writes.difference_with(&catalog.expand_action(TELEMETRY_WRITES));
+            writes.difference_with(&left_out);
             let elsewhere = statement
                 .action
                 .iter()
@@ -69,10 +72,6 @@ impl Rule for WriteOnAllResources {
                 .filter(|v| reported_elsewhere(v, scoped));
             for value in elsewhere.filter_map(Expr::as_literal) {
                 writes.difference_with(&catalog.expand(value).actions);
-            }
-            // `iam:PassRole` on every resource is POL007's (high) finding.
-            if let Some(pass_role) = catalog.action_id("iam:PassRole") {
-                writes.remove(pass_role);
             }
             if writes.is_empty() {
                 continue;
