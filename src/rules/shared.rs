@@ -3,9 +3,9 @@
 //! names, which policies a principal holds; which documents are identity policies, what grants
 //! an action, which resource values mean "everything", which conditions narrow a grant.
 
-use petgraph::graph::NodeIndex;
-
 use std::sync::{LazyLock, OnceLock};
+
+use petgraph::graph::NodeIndex;
 
 use crate::catalog::{AccessLevel, ActionSet, Catalog, managed_policies};
 use crate::graph::{EdgeKind, IamGraph, ModelRef, NodeKind};
@@ -259,9 +259,10 @@ pub fn service_of_wildcard(action: &str) -> Option<&str> {
 }
 
 /// The catalog actions a statement's `Action` or `NotAction` applies to (what an `Allow`
-/// grants), as far as its text shows. `Action` values that are not literal are left out (rules report what they can
-/// point at); a `NotAction` with such a value gives `None`, since what it leaves is unknown.
-/// Actions newer than the catalog are in no set: they are neither granted nor excluded here.
+/// grants), as far as its text shows. `Action` values that are not literal are left out
+/// (rules report what they can point at); a `NotAction` with such a value gives `None`, since
+/// what it leaves is unknown. Actions newer than the catalog are in no set: they are neither
+/// granted nor excluded here.
 pub fn granted_actions(catalog: &Catalog<'_>, statement: &Statement) -> Option<ActionSet> {
     if let Some(actions) = &statement.action {
         return Some(catalog.expand_action(actions.iter().filter_map(Expr::as_literal)));
@@ -295,14 +296,27 @@ fn unconditional_grants(document: &str) -> ActionSet {
     };
     let resolver = CfnResolver::new(FileId(0), &root);
     let document = read_policy(&root, PolicyKind::Identity, &resolver);
-    let everywhere = |s: &&Statement| any_resource(s).is_some() && !is_scoped(s);
-    for statement in document.statements.iter().filter(everywhere) {
+    // An Allow counts unless a condition narrows it; a Deny takes away only when it has no
+    // condition at all (one that does not narrow an Allow may still switch a Deny off).
+    let applies = |s: &Statement| match s.effect {
+        Effect::Allow => !is_scoped(s),
+        Effect::Deny => s.conditions.items.is_empty() && !s.conditions.opaque,
+        Effect::Invalid => false,
+    };
+    let (allows, denies): (Vec<&Statement>, Vec<&Statement>) = document
+        .statements
+        .iter()
+        .filter(|s| any_resource(s).is_some() && applies(s))
+        .partition(|s| s.is_allow());
+    // Denies win whatever the order of the statements.
+    for statement in allows {
         if let Some(actions) = granted_actions(catalog, statement) {
-            match statement.effect {
-                Effect::Allow => granted.union_with(&actions),
-                Effect::Deny => granted.difference_with(&actions),
-                Effect::Invalid => {}
-            }
+            granted.union_with(&actions);
+        }
+    }
+    for statement in denies {
+        if let Some(actions) = granted_actions(catalog, statement) {
+            granted.difference_with(&actions);
         }
     }
     granted
@@ -883,6 +897,37 @@ mod tests {
                 "{operator} {key} {value}"
             );
         }
+    }
+
+    #[test]
+    fn what_shipped_managed_policies_grant() {
+        let catalog = Catalog::get();
+        let id = |name| catalog.action_id(name).unwrap();
+        let admin = aws_managed_grants("AdministratorAccess").unwrap();
+        assert_eq!(admin, &catalog.all_actions());
+        let power = aws_managed_grants("PowerUserAccess").unwrap();
+        assert!(power.contains(id("s3:PutBucketPolicy")));
+        assert!(!power.contains(id("iam:AttachRolePolicy")));
+        // `iam:PassRole` there is scoped by `iam:PassedToService`.
+        let lambda = aws_managed_grants("AWSLambda_FullAccess").unwrap();
+        assert!(
+            lambda.contains(id("lambda:CreateFunction")) && !lambda.contains(id("iam:PassRole"))
+        );
+        let read_only = aws_managed_grants("ReadOnlyAccess").unwrap();
+        assert!(read_only.contains(id("s3:GetObject")) && !read_only.contains(id("s3:PutObject")));
+        assert_eq!(aws_managed_grants("AWSLambdaBasicExecutionRole"), None);
+        // An earlier Deny still wins; a conditional Deny takes nothing away.
+        let grants = unconditional_grants(
+            r#"{"Version": "2012-10-17", "Statement": [
+                {"Effect": "Deny", "Action": "s3:*", "Resource": "*"},
+                {"Effect": "Allow", "Action": "*", "Resource": "*"},
+                {"Effect": "Deny", "Action": "ec2:*", "Resource": "*",
+                 "Condition": {"StringNotEqualsIfExists": {"aws:RequestedRegion": "eu-west-1"}}}
+            ]}"#,
+        );
+        assert!(!grants.contains(id("s3:PutObject")) && grants.contains(id("ec2:RunInstances")));
+        assert!(unconditional_grants("not json").is_empty());
+        assert_eq!(aws_managed_grants("administratoraccess"), None);
     }
 
     #[test]
