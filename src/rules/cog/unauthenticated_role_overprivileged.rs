@@ -172,6 +172,18 @@ impl<'m> Excess<'m> {
                 action.display()
             ));
         };
+        if is_every_action(text) || service_of_wildcard(text).is_some() {
+            // A whole service is reported even when it has no write today: it grants the
+            // actions AWS adds later. Only a Deny that covers it as written takes it away.
+            if self.denies.iter().any(|deny| wildcard_match(deny, text)) {
+                return None;
+            }
+            return Some(if is_every_action(text) {
+                format!("every action (`{text}`)")
+            } else {
+                format!("every action of a service (`{text}`)")
+            });
+        }
         let expansion = self.catalog.expand(text);
         if expansion.status.is_unknown() {
             // Newer than the catalog, or a typo: judge by the verb, and by the Deny patterns
@@ -182,17 +194,12 @@ impl<'m> Excess<'m> {
         }
         let excess = self.in_grant(&expansion.actions, Some(statement));
         if excess.is_empty() {
-            return None;
-        }
-        Some(if is_every_action(text) {
-            format!("every action (`{text}`)")
-        } else if service_of_wildcard(text).is_some() {
-            format!("every action of a service (`{text}`)")
+            None
         } else if text.contains(['*', '?']) {
-            format!("`{text}` ({})", self.count_with_examples(&excess))
+            Some(format!("`{text}` ({})", self.count_with_examples(&excess)))
         } else {
-            format!("`{text}`")
-        })
+            Some(format!("`{text}`"))
+        }
     }
 }
 
