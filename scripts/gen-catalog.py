@@ -55,6 +55,7 @@ MANAGED_POLICY_NAMES = (
     "IAMFullAccess",
     "AWSOrganizationsFullAccess",
     "AWSAccountManagementFullAccess",
+    "AdministratorAccess-Amplify",
     # Read-only baselines and the IAM self-service ones.
     "ReadOnlyAccess",
     "ViewOnlyAccess",

@@ -44,6 +44,13 @@ pub(super) static MANAGED_POLICIES: &[ManagedPolicy] = &[
         ),
     },
     ManagedPolicy {
+        name: "AdministratorAccess-Amplify",
+        arn: "arn:aws:iam::aws:policy/AdministratorAccess-Amplify",
+        version_id: "v12",
+        updated: "2024-04-04",
+        document: include_str!("../../data/aws-managed-policies/AdministratorAccess-Amplify.json"),
+    },
+    ManagedPolicy {
         name: "ReadOnlyAccess",
         arn: "arn:aws:iam::aws:policy/ReadOnlyAccess",
         version_id: "v188",

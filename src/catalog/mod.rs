@@ -173,6 +173,10 @@ pub struct Catalog<'t> {
     condition_keys: Vec<&'t str>,
     /// Actions at each level, in [`AccessLevel::ALL`] order.
     by_level: [ActionSet; 5],
+    /// Actions at a level that changes state ([`AccessLevel::is_write_like`]).
+    write_like: ActionSet,
+    /// Actions that take at least one resource type.
+    resource_level: ActionSet,
     cache: expand::Cache,
     load_error: Option<String>,
 }
@@ -218,8 +222,17 @@ impl<'t> Catalog<'t> {
     ) -> Catalog<'t> {
         let universe = u32::try_from(tables.actions.len()).unwrap_or(u32::MAX);
         let mut by_level = AccessLevel::ALL.map(|_| ActionSet::empty(universe));
+        let mut write_like = ActionSet::empty(universe);
+        let mut resource_level = ActionSet::empty(universe);
         for (i, action) in tables.actions.iter().enumerate() {
-            by_level[action.level.position()].insert(ActionId(i as u32));
+            let id = ActionId(i as u32);
+            by_level[action.level.position()].insert(id);
+            if action.level.is_write_like() {
+                write_like.insert(id);
+            }
+            if !action.resource_types.is_empty() {
+                resource_level.insert(id);
+            }
         }
         Catalog {
             source,
@@ -228,6 +241,8 @@ impl<'t> Catalog<'t> {
             resource_types: tables.resource_types,
             condition_keys: tables.condition_keys,
             by_level,
+            write_like,
+            resource_level,
             cache: expand::Cache::default(),
             load_error: None,
         }
@@ -292,6 +307,17 @@ impl<'t> Catalog<'t> {
     pub fn actions_at_level(&self, level: AccessLevel) -> &ActionSet {
         // `by_level` has one entry per level, in `AccessLevel::ALL` order.
         &self.by_level[level.position()]
+    }
+
+    /// Every action at a level that changes state: Write, Permissions management, Tagging.
+    pub fn write_like_actions(&self) -> &ActionSet {
+        &self.write_like
+    }
+
+    /// Every action that takes a resource type, so that a policy can name what it acts on
+    /// ([`ActionInfo::supports_resource_level`]).
+    pub fn resource_level_actions(&self) -> &ActionSet {
+        &self.resource_level
     }
 
     /// An empty set sized for this catalog, to accumulate into.

@@ -68,6 +68,12 @@ impl ActionSet {
         }
     }
 
+    pub fn remove(&mut self, id: ActionId) {
+        if let Some(word) = self.words.get_mut(id.index() / 64) {
+            *word &= !(1 << (id.0 % 64));
+        }
+    }
+
     pub fn contains(&self, id: ActionId) -> bool {
         self.words
             .get(id.index() / 64)
@@ -191,6 +197,11 @@ mod tests {
         assert!(a.intersects(&b) && !d.intersects(&b));
         assert!(i.is_subset(&a) && !a.is_subset(&b));
         assert!(ActionSet::empty(130).is_empty() && !a.is_empty());
+        let mut r = a.clone();
+        r.remove(ActionId(64));
+        r.remove(ActionId(65));
+        r.remove(ActionId(1000));
+        assert_eq!(r, set(130, &[1, 129]));
     }
 
     #[test]

@@ -85,6 +85,11 @@ fn levels() {
     }
     assert_eq!(union, catalog.all_actions());
     assert_eq!(total, catalog.action_count());
+    let mut write_like = catalog.empty_set();
+    for level in AccessLevel::ALL.into_iter().filter(|l| l.is_write_like()) {
+        write_like.union_with(catalog.actions_at_level(level));
+    }
+    assert_eq!(catalog.write_like_actions(), &write_like);
 }
 
 #[test]
@@ -100,6 +105,19 @@ fn resource_level_support() {
         Some(false)
     );
     assert_eq!(catalog.supports_resource_level("s3:GetObjet"), None);
+    let scopable = catalog.resource_level_actions();
+    let id = |name| catalog.action_id(name).unwrap();
+    assert!(scopable.contains(id("s3:GetObject")) && scopable.contains(id("iam:CreateRole")));
+    assert!(!scopable.contains(id("xray:PutTraceSegments")));
+    assert!(!scopable.contains(id("sts:GetCallerIdentity")));
+    assert_eq!(
+        catalog.action_count() - scopable.len(),
+        catalog
+            .all_actions()
+            .iter()
+            .filter(|&a| !catalog.info(a).unwrap().supports_resource_level())
+            .count()
+    );
 }
 
 #[test]

@@ -141,37 +141,48 @@ fn action_matches(pattern: &Expr, action: &str) -> bool {
     }
 }
 
-/// IAM wildcard match: `*` any run, `?` one character, case-insensitive (as for actions).
+/// IAM wildcard match: `*` any run, `?` one character, case-insensitive (as for actions);
+/// whitespace around the pattern is ignored. It runs for every statement and action the graph
+/// and the rules ask about, so it works in place on both strings: no lower-case copies.
 pub fn wildcard_match(pattern: &str, text: &str) -> bool {
-    let p: Vec<char> = pattern
-        .trim()
-        .chars()
-        .flat_map(char::to_lowercase)
-        .collect();
-    let t: Vec<char> = text.chars().flat_map(char::to_lowercase).collect();
-    let (mut pi, mut ti) = (0usize, 0usize);
-    let mut backtrack: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        match p.get(pi) {
+    let pattern = pattern.trim();
+    // Greedy with one retry point: on a mismatch, let the last `*` absorb one more character
+    // of the text. Linear for IAM's few-star patterns, never recursive. Positions are byte
+    // offsets at character boundaries.
+    let (mut p, mut t) = (0usize, 0usize);
+    let mut retry: Option<(usize, usize)> = None;
+    while let Some(tc) = char_at(text, t) {
+        match char_at(pattern, p) {
             Some('*') => {
-                backtrack = Some((pi, ti));
-                pi += 1;
+                p += 1;
+                retry = Some((p, t));
             }
-            Some(&c) if c == '?' || c == t[ti] => {
-                pi += 1;
-                ti += 1;
+            Some(pc) if pc == '?' || same_char(pc, tc) => {
+                p += pc.len_utf8();
+                t += tc.len_utf8();
             }
-            _ => match backtrack {
-                Some((bp, bt)) => {
-                    pi = bp + 1;
-                    ti = bt + 1;
-                    backtrack = Some((bp, bt + 1));
+            _ => match retry {
+                Some((after_star, from)) => {
+                    let from = from + char_at(text, from).map_or(1, char::len_utf8);
+                    retry = Some((after_star, from));
+                    (p, t) = (after_star, from);
                 }
                 None => return false,
             },
         }
     }
-    p[pi..].iter().all(|&c| c == '*')
+    pattern
+        .get(p..)
+        .is_some_and(|rest| rest.bytes().all(|b| b == b'*'))
+}
+
+fn char_at(text: &str, at: usize) -> Option<char> {
+    text.get(at..)?.chars().next()
+}
+
+/// Case-insensitive character equality; ASCII, the usual case, never builds a lower-case form.
+fn same_char(a: char, b: char) -> bool {
+    a == b || a.eq_ignore_ascii_case(&b) || (!a.is_ascii() && a.to_lowercase().eq(b.to_lowercase()))
 }
 
 /// An operator split into its parts: `ForAnyValue:StringLikeIfExists` →
@@ -276,6 +287,44 @@ impl Conditions {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wildcard_matcher_edge_cases() {
+        let cases = [
+            ("", "", true),
+            ("", "a", false),
+            ("a", "", false),
+            ("*", "", true),
+            ("**", "", true),
+            ("?", "", false),
+            ("?", "a", true),
+            ("??", "a", false),
+            ("IAM:PassRole", "iam:passrole", true),
+            ("iam:passrole", "IAM:PASSROLE", true),
+            ("iam:PassRole", "iam:PassRoles", false),
+            ("iam:PassRoles", "iam:PassRole", false),
+            ("  s3:Get*  ", "s3:GetObject", true),
+            ("s3:Get*", " s3:GetObject", false),
+            ("*a*b*c", "xaybzc", true),
+            ("*a*b*c", "xaybzcx", false),
+            ("*a*b*c", "cba", false),
+            ("a*a*a", "aaa", true),
+            ("a*a*a", "aa", false),
+            ("*aab", "aaaab", true),
+            ("s3:*Object?cl", "s3:GetObjectAcl", true),
+            ("s3:*Object?cl", "s3:GetObjectcl", false),
+            ("ÄB*", "äbc", true),
+            ("a?c", "aéc", true),
+            ("a?c", "aééc", false),
+        ];
+        for (pattern, text, expected) in cases {
+            assert_eq!(
+                wildcard_match(pattern, text),
+                expected,
+                "{pattern:?} vs {text:?}"
+            );
+        }
+    }
 
     #[test]
     fn wildcards_match_case_insensitively() {

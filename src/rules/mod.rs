@@ -173,6 +173,7 @@ pub static ALL_RULES: &[&dyn Rule] = &[
     &pol::unknown_action::UnknownAction,
     &pol::malformed_policy::MalformedPolicy,
     &pol::privileged_managed_policy::PrivilegedManagedPolicy,
+    &pol::write_on_all_resources::WriteOnAllResources,
     &sup::suppression_without_reason::SuppressionWithoutReason,
     &tpl::duplicate_key::DuplicateKey,
     &wif::web_identity_trust_without_audience::WebIdentityTrustWithoutAudience,

@@ -3,18 +3,24 @@
 //! names, which policies a principal holds; which documents are identity policies, what grants
 //! an action, which resource values mean "everything", which conditions narrow a grant.
 
+use std::sync::{LazyLock, OnceLock};
+
 use petgraph::graph::NodeIndex;
 
+use crate::catalog::{AccessLevel, ActionSet, Catalog, managed_policies};
 use crate::graph::{EdgeKind, IamGraph, ModelRef, NodeKind};
 pub use crate::model::federation::{COGNITO, Federated, classify_federated, classify_federated_in};
 use crate::model::policy::{is_wildcard_only, wildcard_match};
 use crate::model::{
-    Condition, Expr, IdentityPool, Model, Part, PolicyDocument, PolicyKind, Principal,
+    Condition, Effect, Expr, IdentityPool, Model, Part, PolicyDocument, PolicyKind, Principal,
     PrincipalEntry, PrincipalKind, PrincipalType, ResourceId, ResourcePolicy, StandalonePolicy,
     Statement, Symbol,
 };
+use crate::normalize::intrinsics::CfnResolver;
+use crate::normalize::policy::read_policy;
+use crate::parse::parse_json;
 use crate::rules::RuleContext;
-use crate::source::{Loc, Span};
+use crate::source::{FileId, Loc, Span};
 
 pub const ASSUME_ROLE: &str = "sts:AssumeRole";
 pub const ASSUME_ROLE_WITH_WEB_IDENTITY: &str = "sts:AssumeRoleWithWebIdentity";
@@ -186,6 +192,15 @@ pub fn identity_allow_statements(
         .filter(|(_, s)| s.is_allow())
 }
 
+/// `Allow` statements of identity policies whose `Resource` matches every resource, with that
+/// `Resource` value (POL003, POL004, POL011).
+pub fn identity_allows_on_every_resource(
+    model: &Model,
+) -> impl Iterator<Item = (DocumentRef<'_>, &Statement, &Expr)> {
+    identity_allow_statements(model)
+        .filter_map(|(document, statement)| Some((document, statement, any_resource(statement)?)))
+}
+
 /// `Allow` statements of every policy document.
 pub fn allow_statements(model: &Model) -> impl Iterator<Item = (DocumentRef<'_>, &Statement)> {
     policy_documents(model)
@@ -225,6 +240,137 @@ pub fn literal_grant<'a>(statement: &'a Statement, action: &str) -> Option<Actio
     let known: Option<Vec<&str>> = not_actions.iter().map(Expr::as_literal).collect();
     let excluded = known?.iter().any(|p| wildcard_match(p, action));
     (!excluded).then_some(ActionGrant::NotExcluded)
+}
+
+/// `*` and `*:*` both mean every action of every service (POL003's).
+pub fn is_every_action(action: &str) -> bool {
+    matches!(action.trim(), "*" | "*:*")
+}
+
+/// The service of a `<service>:*` pattern (POL004's). `*` and `*:*` are not one service; a
+/// pattern with a wildcard in the service prefix is not valid IAM (POL008's concern).
+pub fn service_of_wildcard(action: &str) -> Option<&str> {
+    let (service, name) = action.trim().split_once(':')?;
+    let valid_service = !service.is_empty()
+        && service
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-');
+    (valid_service && !name.is_empty() && name.chars().all(|c| c == '*')).then_some(service)
+}
+
+/// The catalog actions a statement's `Action` or `NotAction` applies to (what an `Allow`
+/// grants), as far as its text shows. `Action` values that are not literal are left out
+/// (rules report what they can point at); a `NotAction` with such a value gives `None`, since
+/// what it leaves is unknown. Actions newer than the catalog are in no set: they are neither
+/// granted nor excluded here.
+pub fn granted_actions(catalog: &Catalog<'_>, statement: &Statement) -> Option<ActionSet> {
+    if let Some(actions) = &statement.action {
+        return Some(catalog.expand_action(actions.iter().filter_map(Expr::as_literal)));
+    }
+    let not_actions = statement.not_action.as_ref()?;
+    let known: Option<Vec<&str>> = not_actions.iter().map(Expr::as_literal).collect();
+    Some(catalog.expand_not_action(known?))
+}
+
+/// What each AWS managed policy shipped with the catalog grants, worked out the first time a
+/// rule asks (reading the larger documents expands thousands of patterns).
+static MANAGED_GRANTS: LazyLock<Vec<OnceLock<ActionSet>>> =
+    LazyLock::new(|| managed_policies().iter().map(|_| OnceLock::new()).collect());
+
+/// The catalog actions an AWS managed policy grants on every resource with no scoping
+/// condition (as [`is_scoped`] reads conditions), less what its unconditional Denies take
+/// away; `None` for a policy whose document iamlint does not ship (`docs/catalog.md`).
+pub fn aws_managed_grants(name: &str) -> Option<&'static ActionSet> {
+    let index = managed_policies().iter().position(|p| p.name == name)?;
+    let policy = managed_policies().get(index)?;
+    let cell = MANAGED_GRANTS.get(index)?;
+    Some(cell.get_or_init(|| unconditional_grants(policy.document)))
+}
+
+fn unconditional_grants(document: &str) -> ActionSet {
+    let catalog = Catalog::get();
+    let mut granted = catalog.empty_set();
+    // The shipped documents are tested to read as policies; a broken one grants nothing here.
+    let Ok((Some(root), _)) = parse_json(document) else {
+        return granted;
+    };
+    let resolver = CfnResolver::new(FileId(0), &root);
+    let document = read_policy(&root, PolicyKind::Identity, &resolver);
+    // An Allow counts unless a condition narrows it; a Deny takes away only when it has no
+    // condition at all (one that does not narrow an Allow may still switch a Deny off).
+    let applies = |s: &Statement| match s.effect {
+        Effect::Allow => !is_scoped(s),
+        Effect::Deny => s.conditions.items.is_empty() && !s.conditions.opaque,
+        Effect::Invalid => false,
+    };
+    let (allows, denies): (Vec<&Statement>, Vec<&Statement>) = document
+        .statements
+        .iter()
+        .filter(|s| any_resource(s).is_some() && applies(s))
+        .partition(|s| s.is_allow());
+    // Denies win whatever the order of the statements.
+    for statement in allows {
+        if let Some(actions) = granted_actions(catalog, statement) {
+            granted.union_with(&actions);
+        }
+    }
+    for statement in denies {
+        if let Some(actions) = granted_actions(catalog, statement) {
+            granted.difference_with(&actions);
+        }
+    }
+    granted
+}
+
+/// Whether an `Allow` statement with `NotAction` still grants every IAM action: `iam:*` on
+/// every resource lets the holder attach any policy to itself, so such a statement is full
+/// administrator whatever else its `NotAction` leaves out (`NotAction: s3:DeleteBucket`).
+pub fn not_action_grants_all_iam(catalog: &Catalog<'_>, statement: &Statement) -> bool {
+    statement.not_action.is_some()
+        && granted_actions(catalog, statement)
+            .is_some_and(|granted| catalog.expand("iam:*").actions.is_subset(&granted))
+}
+
+/// A count for a message, with thousands separated: `12,348`.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// How many actions a message names.
+const EXAMPLES: usize = 3;
+
+/// A few members of a set for a message, most consequential first (Permissions management,
+/// then Write, then Tagging), then by name, with `…` when there are more:
+/// `` `iam:PassRole`, `ec2:RunInstances`, `s3:PutObject`, … ``.
+pub fn action_examples(catalog: &Catalog<'_>, actions: &ActionSet) -> String {
+    let rank = |level| match level {
+        AccessLevel::PermissionsManagement => 0,
+        AccessLevel::Write => 1,
+        AccessLevel::Tagging => 2,
+        AccessLevel::Read | AccessLevel::List => 3,
+    };
+    let mut infos: Vec<_> = actions.iter().filter_map(|id| catalog.info(id)).collect();
+    infos.sort_by(|a, b| {
+        rank(a.level)
+            .cmp(&rank(b.level))
+            .then_with(|| a.service.cmp(b.service))
+            .then_with(|| a.name.cmp(b.name))
+    });
+    let named: Vec<String> = infos
+        .iter()
+        .take(EXAMPLES)
+        .map(|info| format!("`{info}`"))
+        .collect();
+    let more = if infos.len() > EXAMPLES { ", …" } else { "" };
+    format!("{}{more}", named.join(", "))
 }
 
 /// A `Resource` value that matches every resource: `*`, or an ARN whose fields after the
@@ -292,6 +438,25 @@ pub fn condition_scopes(condition: &Condition) -> bool {
         && op.set_qualifier.is_none()
         && !condition.values.is_empty()
         && condition.values.iter().all(|v| !is_wildcard_only(v))
+}
+
+/// Whether a condition narrows which resources an `Allow` reaches: a positive test with fixed
+/// values on a resource or request tag (`aws:ResourceTag/…`, `aws:RequestTag/…`), or on any
+/// service-specific key (`ec2:ResourceTag/…`, `s3:prefix`, `iam:PassedToService`). A request
+/// that does not carry the key fails such a test, so actions that cannot satisfy it are not
+/// granted at all. Other global keys (`aws:RequestedRegion`, `aws:SourceIp`,
+/// `aws:PrincipalTag/…`, `aws:ResourceAccount`) narrow where or by whom, not which resources:
+/// every resource of the region or account stays in reach.
+pub fn narrows_resources(condition: &Condition) -> bool {
+    if !condition.pins_value() {
+        return false;
+    }
+    let key = condition.key.to_ascii_lowercase();
+    match key.split_once(':') {
+        Some(("aws", name)) => name.starts_with("resourcetag/") || name.starts_with("requesttag/"),
+        Some(_) => true,
+        None => false,
+    }
 }
 
 /// A CIDR so short it covers a large part of the internet (`0.0.0.0/0`, `::/0`, any IPv4
@@ -488,51 +653,26 @@ pub fn held_policies<'m>(
 }
 
 /// Verbs that begin the names of actions that only read (AWS's `Read` and `List` access
-/// levels). Until the action catalog lands (issue #5) this is how rules tell reads from writes.
+/// levels): how an action the catalog does not know yet is judged.
 const READ_VERBS: &[&str] = &[
     "Get", "List", "Describe", "Head", "Scan", "Query", "BatchGet", "Select", "Lookup", "Search",
     "Check", "View", "Read", "Download", "Receive", "Filter", "Validate", "Test", "Detect",
     "Estimate", "Preview", "Verify", "Simulate",
 ];
 
-/// What an `Action` value may grant, judged from its name alone.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum ActionReach {
-    /// Every action it can match starts with a read verb.
-    ReadOnly,
-    /// A named action whose verb is not a read verb.
-    Write,
-    /// A pattern that can match actions beyond reads (`s3:Put*`, `s3:*Object`).
-    WritePattern,
-    /// Every action of one service (`s3:*`).
-    Service,
-    /// Every action (`*`).
-    All,
-    /// Not a literal (a parameter, a reference): it could be anything.
-    Unknown,
-}
-
-/// Judge one `Action` value by its verb (issue #5 replaces this with the catalog's access
-/// levels). A pattern is read-only only when the text before its first wildcard already
-/// contains a whole read verb: `s3:Get*` is, `s3:G*` (which also matches e.g.
-/// `kms:GenerateDataKey`-like writes) is not.
-pub fn action_reach(action: &Expr) -> ActionReach {
-    let Some(text) = action.as_literal().map(str::trim) else {
-        return ActionReach::Unknown;
+/// Whether an action, or every action a pattern can match, reads by its name alone: for
+/// actions newer than the catalog (or misspelt), where no access level is known. A pattern
+/// reads only when the text before its first wildcard already holds a whole read verb:
+/// `s3:Get*` does, `s3:G*` (which also matches writes) does not; `*` and `s3:*` do not.
+pub fn is_read_verb_action(action: &str) -> bool {
+    let Some((_, name)) = action.trim().split_once(':') else {
+        // `*` reaches everything; any other text without a service prefix is rejected by AWS
+        // and grants nothing.
+        return !is_every_action(action);
     };
-    if text.chars().all(|c| c == '*') {
-        return ActionReach::All;
-    }
-    let Some((_, name)) = text.split_once(':') else {
-        // No service prefix: AWS rejects it; it grants nothing.
-        return ActionReach::ReadOnly;
-    };
-    if name.chars().all(|c| c == '*') {
-        return ActionReach::Service;
-    }
     let wildcard = name.find(['*', '?']);
     let fixed = wildcard.map_or(name, |i| name.get(..i).unwrap_or(""));
-    let reads = READ_VERBS.iter().any(|verb| {
+    READ_VERBS.iter().any(|verb| {
         fixed
             .get(..verb.len())
             .is_some_and(|head| head.eq_ignore_ascii_case(verb))
@@ -543,12 +683,7 @@ pub fn action_reach(action: &Expr) -> ActionReach {
                 // `Get` followed by a wildcard or the end of the name.
                 None => true,
             }
-    });
-    match (reads, wildcard.is_some()) {
-        (true, _) => ActionReach::ReadOnly,
-        (false, true) => ActionReach::WritePattern,
-        (false, false) => ActionReach::Write,
-    }
+    })
 }
 
 #[cfg(test)]
@@ -558,6 +693,23 @@ mod tests {
 
     fn lit(text: &str) -> Expr {
         Expr::literal(text, Loc::default())
+    }
+
+    /// An Allow statement with these action elements and nothing else.
+    fn statement(action: Option<Vec<Expr>>, not_action: Option<Vec<Expr>>) -> Statement {
+        Statement {
+            loc: Loc::default(),
+            sid: None,
+            effect: crate::model::Effect::Allow,
+            effect_loc: Loc::default(),
+            principal: None,
+            not_principal: None,
+            action,
+            not_action,
+            resource: None,
+            not_resource: None,
+            conditions: Conditions::default(),
+        }
     }
 
     fn condition(operator: &str, key: &str, values: &[&str]) -> Condition {
@@ -641,19 +793,8 @@ mod tests {
 
     #[test]
     fn unreadable_conditions_count_as_scoping() {
-        let mut statement = Statement {
-            loc: Loc::default(),
-            sid: None,
-            effect: crate::model::Effect::Allow,
-            effect_loc: Loc::default(),
-            principal: None,
-            not_principal: None,
-            action: Some(vec![lit("*")]),
-            not_action: None,
-            resource: Some(vec![lit("*")]),
-            not_resource: None,
-            conditions: Conditions::default(),
-        };
+        let mut statement = statement(Some(vec![lit("*")]), None);
+        statement.resource = Some(vec![lit("*")]);
         assert!(!is_scoped(&statement));
         statement.conditions.opaque = true;
         assert!(is_scoped(&statement));
@@ -676,19 +817,6 @@ mod tests {
 
     #[test]
     fn literal_grants() {
-        let statement = |action: Option<Vec<Expr>>, not_action: Option<Vec<Expr>>| Statement {
-            loc: Loc::default(),
-            sid: None,
-            effect: crate::model::Effect::Allow,
-            effect_loc: Loc::default(),
-            principal: None,
-            not_principal: None,
-            action,
-            not_action,
-            resource: None,
-            not_resource: None,
-            conditions: Conditions::default(),
-        };
         let pass = "iam:PassRole";
         let listed = statement(Some(vec![lit("s3:GetObject"), lit("IAM:Pass*")]), None);
         assert!(
@@ -742,27 +870,146 @@ mod tests {
         );
     }
 
-    fn reach(text: &str) -> ActionReach {
-        action_reach(&Expr::literal(text, Loc::default()))
+    #[test]
+    fn which_conditions_narrow_resources() {
+        let cases: [(&str, &str, &str, bool); 11] = [
+            ("StringEquals", "aws:ResourceTag/team", "ops", true),
+            ("StringEquals", "AWS:RequestTag/team", "ops", true),
+            ("StringLike", "ec2:ResourceTag/env", "dev-*", true),
+            (
+                "StringEquals",
+                "iam:PassedToService",
+                "lambda.amazonaws.com",
+                true,
+            ),
+            ("StringEquals", "aws:RequestedRegion", "eu-west-1", false),
+            ("StringEquals", "aws:PrincipalTag/team", "ops", false),
+            ("StringEquals", "aws:ResourceAccount", "111122223333", false),
+            ("StringEqualsIfExists", "aws:ResourceTag/team", "ops", false),
+            ("StringNotEquals", "aws:ResourceTag/team", "ops", false),
+            ("StringLike", "aws:ResourceTag/team", "*", false),
+            ("ForAllValues:StringEquals", "aws:TagKeys", "team", false),
+        ];
+        for (operator, key, value, expected) in cases {
+            assert_eq!(
+                narrows_resources(&condition(operator, key, &[value])),
+                expected,
+                "{operator} {key} {value}"
+            );
+        }
     }
 
     #[test]
-    fn action_reach_by_verb() {
-        assert_eq!(reach("*"), ActionReach::All);
-        assert_eq!(reach("s3:*"), ActionReach::Service);
-        assert_eq!(reach("s3:GetObject"), ActionReach::ReadOnly);
-        assert_eq!(reach("s3:getobject"), ActionReach::ReadOnly);
-        assert_eq!(reach("dynamodb:Get*"), ActionReach::ReadOnly);
-        assert_eq!(reach("dynamodb:BatchGetItem"), ActionReach::ReadOnly);
-        assert_eq!(reach("s3:PutObject"), ActionReach::Write);
-        assert_eq!(reach("iam:PassRole"), ActionReach::Write);
-        assert_eq!(reach("license-manager:CheckoutLicense"), ActionReach::Write);
-        assert_eq!(reach("s3:Put*"), ActionReach::WritePattern);
-        assert_eq!(reach("s3:*Object"), ActionReach::WritePattern);
-        assert_eq!(reach("kms:G*"), ActionReach::WritePattern);
-        assert_eq!(
-            action_reach(&Expr::symbol(Symbol::Param("A".into()), Loc::default())),
-            ActionReach::Unknown
+    fn what_shipped_managed_policies_grant() {
+        let catalog = Catalog::get();
+        let id = |name| catalog.action_id(name).unwrap();
+        let admin = aws_managed_grants("AdministratorAccess").unwrap();
+        assert_eq!(admin, &catalog.all_actions());
+        let power = aws_managed_grants("PowerUserAccess").unwrap();
+        assert!(power.contains(id("s3:PutBucketPolicy")));
+        assert!(!power.contains(id("iam:AttachRolePolicy")));
+        // `iam:PassRole` there is scoped by `iam:PassedToService`.
+        let lambda = aws_managed_grants("AWSLambda_FullAccess").unwrap();
+        assert!(
+            lambda.contains(id("lambda:CreateFunction")) && !lambda.contains(id("iam:PassRole"))
         );
+        let read_only = aws_managed_grants("ReadOnlyAccess").unwrap();
+        assert!(read_only.contains(id("s3:GetObject")) && !read_only.contains(id("s3:PutObject")));
+        assert_eq!(aws_managed_grants("AWSLambdaBasicExecutionRole"), None);
+        // An earlier Deny still wins; a conditional Deny takes nothing away.
+        let grants = unconditional_grants(
+            r#"{"Version": "2012-10-17", "Statement": [
+                {"Effect": "Deny", "Action": "s3:*", "Resource": "*"},
+                {"Effect": "Allow", "Action": "*", "Resource": "*"},
+                {"Effect": "Deny", "Action": "ec2:*", "Resource": "*",
+                 "Condition": {"StringNotEqualsIfExists": {"aws:RequestedRegion": "eu-west-1"}}}
+            ]}"#,
+        );
+        assert!(!grants.contains(id("s3:PutObject")) && grants.contains(id("ec2:RunInstances")));
+        assert!(unconditional_grants("not json").is_empty());
+        assert_eq!(aws_managed_grants("administratoraccess"), None);
+    }
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(12348), "12,348");
+        assert_eq!(thousands(1234567), "1,234,567");
+    }
+
+    #[test]
+    fn whole_service_and_every_action_patterns() {
+        assert_eq!(service_of_wildcard("s3:*"), Some("s3"));
+        assert_eq!(service_of_wildcard("EC2:**"), Some("EC2"));
+        assert_eq!(service_of_wildcard("*"), None);
+        assert_eq!(service_of_wildcard("*:*"), None);
+        assert_eq!(service_of_wildcard("s3:Get*"), None);
+        assert_eq!(service_of_wildcard("s*:*"), None);
+        assert!(is_every_action(" * ") && is_every_action("*:*"));
+        assert!(!is_every_action("s3:*") && !is_every_action("**"));
+    }
+
+    #[test]
+    fn granted_actions_through_the_catalog() {
+        let catalog = Catalog::get();
+        let param = || Expr::symbol(Symbol::Param("A".into()), Loc::default());
+        let id = |name| catalog.action_id(name).unwrap();
+        let listed = statement(Some(vec![lit("iam:Create*"), param()]), None);
+        let granted = granted_actions(catalog, &listed).unwrap();
+        assert!(granted.contains(id("iam:CreateRole")) && !granted.contains(id("iam:GetRole")));
+        let outside_iam = statement(None, Some(vec![lit("iam:*")]));
+        let granted = granted_actions(catalog, &outside_iam).unwrap();
+        assert!(granted.contains(id("s3:PutObject")) && !granted.contains(id("iam:PassRole")));
+        assert_eq!(
+            granted_actions(catalog, &statement(None, Some(vec![param()]))),
+            None
+        );
+        assert_eq!(granted_actions(catalog, &statement(None, None)), None);
+        let mut set = catalog.empty_set();
+        for name in [
+            "s3:TagResource",
+            "s3:PutObject",
+            "iam:PassRole",
+            "ec2:RunInstances",
+        ] {
+            set.insert(id(name));
+        }
+        assert_eq!(
+            action_examples(catalog, &set),
+            "`iam:PassRole`, `ec2:RunInstances`, `s3:PutObject`, …"
+        );
+        set.remove(id("s3:TagResource"));
+        set.remove(id("ec2:RunInstances"));
+        assert_eq!(
+            action_examples(catalog, &set),
+            "`iam:PassRole`, `s3:PutObject`"
+        );
+    }
+
+    #[test]
+    fn read_verbs() {
+        for read in [
+            "s3:GetObject",
+            "s3:getobject",
+            "dynamodb:Get*",
+            "dynamodb:BatchGetItem",
+            "no-prefix",
+        ] {
+            assert!(is_read_verb_action(read), "{read}");
+        }
+        for write in [
+            "*",
+            "s3:*",
+            "s3:PutObject",
+            "iam:PassRole",
+            "license-manager:CheckoutLicense",
+            "s3:Put*",
+            "s3:*Object",
+            "kms:G*",
+        ] {
+            assert!(!is_read_verb_action(write), "{write}");
+        }
     }
 }

@@ -1,8 +1,12 @@
+use crate::catalog::{ActionSet, Catalog};
 use crate::finding::Severity;
 use crate::graph::{EdgeKind, ModelRef};
 use crate::model::policy::wildcard_match;
 use crate::model::{Effect, Expr, Statement};
-use crate::rules::shared::{ActionReach, HeldPolicy, PolicyContent, action_reach, held_policies};
+use crate::rules::shared::{
+    HeldPolicy, PolicyContent, action_examples, aws_managed_grants, granted_actions, held_policies,
+    is_every_action, is_read_verb_action, service_of_wildcard,
+};
 use crate::rules::{Rule, RuleContext, RuleMeta, declare_rule};
 use crate::source::Loc;
 
@@ -26,9 +30,12 @@ const GUEST_INGESTION: &[&str] = &[
     "mobiletargeting:UpdateEndpoint",
 ];
 
+/// Actions whose access depends on the resource they name (see [`reads_by_resource`]).
+const READS_BY_RESOURCE: &[&str] = &["appsync:GraphQL", "execute-api:Invoke"];
+
 /// Actions whose access depends on the resource they name: GraphQL queries and subscriptions
 /// only read (mutations write), and API Gateway `GET`/`HEAD`/`OPTIONS` methods only read. The
-/// action catalog lists both actions as writes, so this stays when the catalog lands.
+/// action catalog lists both actions as writes.
 fn reads_by_resource(action: &str, statement: &Statement) -> bool {
     let Some(resources) = statement.resource.as_ref().filter(|r| !r.is_empty()) else {
         return false;
@@ -45,8 +52,8 @@ fn reads_by_resource(action: &str, statement: &Statement) -> bool {
     }
 }
 
-/// AWS managed policies whose names say they grant write or administrative access. Other AWS
-/// managed policies are judged once the action catalog lands (issue #5).
+/// AWS managed policies whose names say they grant write or administrative access: how a
+/// policy whose document iamlint does not ship is judged.
 fn is_broad_managed_policy(name: &str) -> bool {
     ["FullAccess", "PowerUser", "Administrator"]
         .iter()
@@ -75,51 +82,125 @@ fn unconditional_denies<'m>(policies: &[HeldPolicy<'m>]) -> Vec<&'m str> {
         .collect()
 }
 
-/// What one Allow statement grants a guest that it should not: `(where, how it reads)`.
-fn excess_grants(statement: &Statement, denies: &[&str]) -> Vec<(Loc, String)> {
-    let mut grants = Vec::new();
-    if let Some(not_action) = &statement.not_action {
-        let except: Vec<String> = not_action.iter().map(Expr::display).collect();
-        let loc = not_action.first().map_or(statement.loc, |a| a.loc);
-        grants.push((
-            loc,
-            format!(
-                "every action except `{}` (`NotAction`)",
-                except.join("`, `")
-            ),
-        ));
-    }
-    for action in statement.action.iter().flatten() {
-        let reach = action_reach(action);
-        let text = action.display();
-        let harmless = match reach {
-            ActionReach::ReadOnly => true,
-            ActionReach::Write => {
-                GUEST_INGESTION
-                    .iter()
-                    .any(|a| a.eq_ignore_ascii_case(text.trim()))
-                    || reads_by_resource(text.trim(), statement)
-            }
-            _ => false,
-        };
-        // An unconditional Deny whose pattern covers this whole pattern takes it away.
-        let denied = action.as_literal().is_some_and(|allowed| {
-            denies
-                .iter()
-                .any(|deny| wildcard_match(deny, allowed.trim()))
-        });
-        if harmless || denied {
-            continue;
+/// What a guest may not have, judged by the catalog's access levels: the write-like actions
+/// (Write, Permissions management, Tagging) not taken away by an unconditional Deny, less the
+/// writes AWS designed for anonymous clients.
+struct Excess<'m> {
+    catalog: &'static Catalog<'static>,
+    /// Write-like actions a guest may not have.
+    forbidden: ActionSet,
+    /// The unconditional Deny patterns, for actions the catalog does not know.
+    denies: Vec<&'m str>,
+}
+
+impl<'m> Excess<'m> {
+    fn new(catalog: &'static Catalog<'static>, denies: Vec<&'m str>) -> Self {
+        let mut forbidden = catalog.write_like_actions().clone();
+        forbidden.difference_with(&catalog.expand_action(GUEST_INGESTION));
+        forbidden.difference_with(&catalog.expand_action(&denies));
+        Excess {
+            catalog,
+            forbidden,
+            denies,
         }
-        let described = match reach {
-            ActionReach::All => "every action (`*`)".to_owned(),
-            ActionReach::Service => format!("every action of a service (`{text}`)"),
-            ActionReach::Unknown => format!("`{text}` (not known until deployment)"),
-            _ => format!("`{text}`"),
-        };
-        grants.push((action.loc, described));
     }
-    grants
+
+    /// The forbidden actions in `granted`, less those the statement's resources make reads.
+    fn in_grant(&self, granted: &ActionSet, statement: Option<&Statement>) -> ActionSet {
+        let mut excess = granted.clone();
+        excess.intersect_with(&self.forbidden);
+        for action in READS_BY_RESOURCE {
+            if statement.is_some_and(|s| reads_by_resource(action, s))
+                && let Some(id) = self.catalog.action_id(action)
+            {
+                excess.remove(id);
+            }
+        }
+        excess
+    }
+
+    /// What one Allow statement grants a guest that it should not: `(where, how it reads)`.
+    fn grants(&self, statement: &Statement) -> Vec<(Loc, String)> {
+        let mut grants = Vec::new();
+        if let Some(not_action) = &statement.not_action {
+            let excess = granted_actions(self.catalog, statement)
+                .map(|granted| self.in_grant(&granted, Some(statement)));
+            // A `NotAction` that cannot be read may leave anything.
+            if excess.is_none_or(|e| !e.is_empty()) {
+                let except: Vec<String> = not_action.iter().map(Expr::display).collect();
+                let loc = not_action.first().map_or(statement.loc, |a| a.loc);
+                grants.push((
+                    loc,
+                    format!(
+                        "every action except `{}` (`NotAction`)",
+                        except.join("`, `")
+                    ),
+                ));
+            }
+        }
+        for action in statement.action.iter().flatten() {
+            if let Some(described) = self.describe(action, statement) {
+                grants.push((action.loc, described));
+            }
+        }
+        grants
+    }
+
+    /// What an attached AWS managed policy grants a guest that it should not, from its shipped
+    /// document, else judged by its name; `None` when nothing.
+    fn of_managed(&self, name: &str) -> Option<String> {
+        let Some(granted) = aws_managed_grants(name) else {
+            return is_broad_managed_policy(name).then(|| "write access, by its name".to_owned());
+        };
+        let excess = self.in_grant(granted, None);
+        (!excess.is_empty()).then(|| self.count_with_examples(&excess))
+    }
+
+    /// "12 writes: `s3:PutBucketPolicy`, `s3:PutObject`, …"
+    fn count_with_examples(&self, actions: &ActionSet) -> String {
+        let count = actions.len();
+        let noun = if count == 1 { "write" } else { "writes" };
+        format!("{count} {noun}: {}", action_examples(self.catalog, actions))
+    }
+
+    /// How an `Action` value that grants a guest too much reads in the message; `None` when it
+    /// grants nothing it should not.
+    fn describe(&self, action: &Expr, statement: &Statement) -> Option<String> {
+        let Some(text) = action.as_literal().map(str::trim) else {
+            return Some(format!(
+                "`{}` (not known until deployment)",
+                action.display()
+            ));
+        };
+        if is_every_action(text) || service_of_wildcard(text).is_some() {
+            // A whole service is reported even when it has no write today: it grants the
+            // actions AWS adds later. Only a Deny that covers it as written takes it away.
+            if self.denies.iter().any(|deny| wildcard_match(deny, text)) {
+                return None;
+            }
+            return Some(if is_every_action(text) {
+                format!("every action (`{text}`)")
+            } else {
+                format!("every action of a service (`{text}`)")
+            });
+        }
+        let expansion = self.catalog.expand(text);
+        if expansion.status.is_unknown() {
+            // Newer than the catalog, or a typo: judge by the verb, and by the Deny patterns
+            // as written.
+            let harmless = is_read_verb_action(text)
+                || self.denies.iter().any(|deny| wildcard_match(deny, text));
+            return (!harmless).then(|| format!("`{text}`"));
+        }
+        let excess = self.in_grant(&expansion.actions, Some(statement));
+        if excess.is_empty() {
+            None
+        } else if text.contains(['*', '?']) {
+            Some(format!("`{text}` ({})", self.count_with_examples(&excess)))
+        } else {
+            Some(format!("`{text}`"))
+        }
+    }
 }
 
 fn encloses(outer: Loc, inner: Loc) -> bool {
@@ -147,6 +228,7 @@ impl Rule for UnauthenticatedRoleOverprivileged {
 
     fn check(&self, cx: &mut RuleContext<'_>) {
         let (model, graph) = (cx.model, cx.graph);
+        let catalog = Catalog::get();
         for &pool_node in &graph.identity_pool_nodes {
             let ModelRef::IdentityPool(p) = graph.node(pool_node).model else {
                 continue;
@@ -175,7 +257,7 @@ impl Rule for UnauthenticatedRoleOverprivileged {
                     continue;
                 };
                 let policies = held_policies(model, graph, role_node);
-                let denies = unconditional_denies(&policies);
+                let excess = Excess::new(catalog, unconditional_denies(&policies));
                 let intro = format!(
                     "identity pool `{}` gives guests role `{}`{condition}",
                     pool.resource.name, role.name
@@ -188,7 +270,7 @@ impl Rule for UnauthenticatedRoleOverprivileged {
                                 if !statement.is_allow() {
                                     continue;
                                 }
-                                let grants = excess_grants(statement, &denies);
+                                let grants = excess.grants(statement);
                                 let Some((loc, _)) = grants.first() else {
                                     continue;
                                 };
@@ -206,19 +288,21 @@ impl Rule for UnauthenticatedRoleOverprivileged {
                                 ));
                             }
                         }
-                        PolicyContent::AwsManaged if is_broad_managed_policy(&policy.name) => {
-                            if let Some(loc) = policy.attachment {
+                        PolicyContent::AwsManaged => {
+                            if let (Some(loc), Some(grants)) =
+                                (policy.attachment, excess.of_managed(&policy.name))
+                            {
                                 findings.push(cx.finding(
                                     loc,
                                     role.resource.as_deref().unwrap_or(&role.name),
                                     format!(
-                                        "{intro}, which has the AWS managed policy `{}`: anyone who knows the pool id gets its write access",
+                                        "{intro}, which has the AWS managed policy `{}` ({grants}): anyone who knows the pool id can use it",
                                         policy.name
                                     ),
                                 ));
                             }
                         }
-                        PolicyContent::AwsManaged | PolicyContent::Unknown => {}
+                        PolicyContent::Unknown => {}
                     }
                     for finding in findings {
                         let mut finding = finding

@@ -1,5 +1,11 @@
-use crate::rules::shared::{any_resource, identity_allow_statements, is_scoped};
+use crate::catalog::Catalog;
+use crate::model::Statement;
+use crate::rules::shared::{
+    identity_allows_on_every_resource, is_every_action, is_scoped, not_action_grants_all_iam,
+    span_of,
+};
 use crate::rules::{Rule, RuleContext, RuleMeta, declare_rule};
+use crate::source::Loc;
 
 declare_rule! {
     /// An identity policy that allows every action on every resource.
@@ -11,9 +17,31 @@ declare_rule! {
     }
 }
 
-/// `*` and `*:*` both mean every action of every service.
-fn is_every_action(action: &str) -> bool {
-    matches!(action.trim(), "*" | "*:*")
+/// What makes a statement grant everything, and where it is written.
+fn every_action_grant(catalog: &Catalog<'_>, statement: &Statement) -> Option<(Loc, String)> {
+    if let Some(action) = statement
+        .action
+        .iter()
+        .flatten()
+        .find(|a| a.as_literal().is_some_and(is_every_action))
+    {
+        return Some((
+            action.loc,
+            format!("allows every action (`{}`)", action.display()),
+        ));
+    }
+    let not_action = statement.not_action.as_ref()?;
+    if !not_action_grants_all_iam(catalog, statement) {
+        return None;
+    }
+    let except: Vec<String> = not_action.iter().map(|a| a.display()).collect();
+    Some((
+        span_of(not_action).unwrap_or(statement.loc),
+        format!(
+            "allows every action except `{}` (`NotAction`, which leaves all of IAM, enough to grant itself the rest)",
+            except.join("`, `")
+        ),
+    ))
 }
 
 impl Rule for FullAdminPolicy {
@@ -22,21 +50,14 @@ impl Rule for FullAdminPolicy {
     }
 
     fn check(&self, cx: &mut RuleContext<'_>) {
-        for (document, statement) in identity_allow_statements(cx.model) {
-            let Some(action) = statement
-                .action
-                .iter()
-                .flatten()
-                .find(|a| a.as_literal().is_some_and(is_every_action))
-            else {
-                continue;
-            };
-            let Some(resource) = any_resource(statement) else {
-                continue;
-            };
+        let catalog = Catalog::get();
+        for (document, statement, resource) in identity_allows_on_every_resource(cx.model) {
             if is_scoped(statement) {
                 continue;
             }
+            let Some((loc, grant)) = every_action_grant(catalog, statement) else {
+                continue;
+            };
             let unconditional = if statement.conditions.items.is_empty() {
                 "with no condition".to_owned()
             } else {
@@ -53,12 +74,11 @@ impl Rule for FullAdminPolicy {
             };
             let finding = cx
                 .finding(
-                    action.loc,
+                    loc,
                     &document.resource.name,
                     format!(
-                        "{} allows every action (`{}`) on every resource (`{}`) {unconditional}: whoever holds it is a full administrator",
+                        "{} {grant} on every resource (`{}`) {unconditional}: whoever holds it is a full administrator",
                         document.label(),
-                        action.display(),
                         resource.display()
                     ),
                 )

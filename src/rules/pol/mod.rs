@@ -10,3 +10,4 @@ pub mod privileged_managed_policy;
 pub mod service_wildcard_on_all_resources;
 pub mod unknown_action;
 pub mod user_with_direct_policies;
+pub mod write_on_all_resources;

@@ -2,10 +2,13 @@ use std::collections::HashMap;
 
 use petgraph::graph::NodeIndex;
 
+use crate::catalog::{AccessLevel, Catalog};
 use crate::finding::Severity;
 use crate::graph::{EdgeKind, IamGraph, ModelRef, NodeKind};
 use crate::model::Expr;
-use crate::rules::shared::{principal_kind_word, principal_label};
+use crate::rules::shared::{
+    action_examples, aws_managed_grants, principal_kind_word, principal_label, thousands,
+};
 use crate::rules::{Rule, RuleContext, RuleMeta, declare_rule};
 use crate::source::Loc;
 
@@ -19,33 +22,79 @@ declare_rule! {
     }
 }
 
-/// AWS managed policies that make their holder an administrator or let it become one, with
-/// what they grant. Keep `rules/POL010.md` in step.
-const PRIVILEGED: &[(&str, &str)] = &[
-    ("AdministratorAccess", "every action on every resource"),
-    (
-        "AdministratorAccess-Amplify",
-        "IAM role and policy management and `iam:PassRole` on every resource (AWS calls it as powerful as `AdministratorAccess`)",
-    ),
-    (
-        "IAMFullAccess",
-        "`iam:*` on every resource, enough to grant itself anything",
-    ),
-    (
-        "PowerUserAccess",
-        "every action outside IAM and Organizations; one more IAM right (such as `iam:PassRole`) makes it administrator",
-    ),
-    (
-        "AWSOrganizationsFullAccess",
-        "`organizations:*`: service control policies, new accounts and, from the management account, administrator access to member accounts",
-    ),
-];
+/// Services whose permissions-management actions decide what identities may do and how they
+/// sign in: IAM policies, roles and credentials, Organizations service control policies, IAM
+/// Identity Center permission sets.
+const IDENTITY_SERVICES: &[&str] = &["iam", "organizations", "sso"];
 
-fn privileged(name: &str) -> Option<&'static str> {
-    PRIVILEGED
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, what)| *what)
+/// Share of the catalog's write actions, in percent, from which a policy is near-administrator
+/// (`PowerUserAccess` grants all but IAM's and Organizations', about 98 %).
+const NEAR_ADMIN_PERCENT: usize = 90;
+
+/// How many of the services a near-administrator policy leaves out a message names.
+const EXAMPLES: usize = 3;
+
+/// What an AWS managed policy grants that makes its holder an administrator or lets it become
+/// one, read from the policy's document; `None` for a policy that does neither, or whose
+/// document iamlint does not ship (see `docs/catalog.md`). Keep `rules/POL010.md` in step.
+fn privileged(name: &str) -> Option<String> {
+    let catalog = Catalog::get();
+    let granted = aws_managed_grants(name)?;
+    if catalog.all_actions().is_subset(granted) {
+        return Some("every action on every resource".to_owned());
+    }
+    if catalog.expand("iam:*").actions.is_subset(granted) {
+        return Some(
+            "every IAM action on every resource, enough to grant itself anything".to_owned(),
+        );
+    }
+    let writes = catalog.write_like_actions();
+    let mut missing = writes.clone();
+    missing.difference_with(granted);
+    let granted_writes = writes.len() - missing.len();
+    if granted_writes * 100 >= writes.len() * NEAR_ADMIN_PERCENT {
+        let mut services: Vec<&str> = missing
+            .iter()
+            .filter_map(|id| catalog.info(id))
+            .map(|info| info.service)
+            .collect();
+        services.dedup();
+        let more = if services.len() > EXAMPLES {
+            ", …"
+        } else {
+            ""
+        };
+        services.truncate(EXAMPLES);
+        return Some(format!(
+            "{} of the {} write actions of every service on every resource, all but some of `{}`{more}: one more IAM right (such as `iam:PassRole`) makes it administrator",
+            thousands(granted_writes),
+            thousands(writes.len()),
+            services.join("`, `")
+        ));
+    }
+    let mut identity = catalog.empty_set();
+    for service in IDENTITY_SERVICES {
+        identity.union_with(&catalog.expand(&format!("{service}:*")).actions);
+    }
+    identity.intersect_with(catalog.actions_at_level(AccessLevel::PermissionsManagement));
+    // Passing a role is POL007's and ESC001's question, and a service-linked role carries
+    // only its service's own policy: neither grants the holder anything by itself.
+    for excluded in [
+        "iam:PassRole",
+        "iam:CreateServiceLinkedRole",
+        "iam:DeleteServiceLinkedRole",
+    ] {
+        if let Some(id) = catalog.action_id(excluded) {
+            identity.remove(id);
+        }
+    }
+    identity.intersect_with(granted);
+    (!identity.is_empty()).then(|| {
+        format!(
+            "permissions-management actions on every resource ({}), which change what principals may do or their credentials",
+            action_examples(catalog, &identity)
+        )
+    })
 }
 
 /// Who from outside the account can become this principal: an edge from an external node or
@@ -130,7 +179,7 @@ impl Rule for PrivilegedManagedPolicy {
                 arn,
                 resource,
                 &name,
-                grants,
+                &grants,
                 holder_of.get(&arn.loc).copied(),
             );
         }
@@ -179,5 +228,40 @@ impl PrivilegedManagedPolicy {
             finding = finding.with_related(loc, "assumable from outside the account here");
         }
         cx.report(finding);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::managed_policies;
+
+    #[test]
+    fn privileged_policies_are_read_from_their_documents() {
+        let flagged: Vec<&str> = managed_policies()
+            .iter()
+            .filter(|p| privileged(p.name).is_some())
+            .map(|p| p.name)
+            .collect();
+        assert_eq!(
+            flagged,
+            [
+                "AdministratorAccess",
+                "PowerUserAccess",
+                "IAMFullAccess",
+                "AWSOrganizationsFullAccess",
+                "AdministratorAccess-Amplify",
+                // `iam:UploadSSHPublicKey`, `iam:UploadSigningCertificate`… for every user.
+                "SystemAdministrator",
+            ]
+        );
+        let power = privileged("PowerUserAccess").unwrap();
+        assert!(
+            power.contains("all but some of `account`, `iam`, `organizations`:"),
+            "{power}"
+        );
+        let amplify = privileged("AdministratorAccess-Amplify").unwrap();
+        assert!(amplify.contains("`iam:AttachRolePolicy`"), "{amplify}");
+        assert_eq!(privileged("AWSLambdaBasicExecutionRole"), None);
     }
 }

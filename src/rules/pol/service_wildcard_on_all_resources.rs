@@ -1,4 +1,4 @@
-use crate::rules::shared::{any_resource, identity_allow_statements};
+use crate::rules::shared::{identity_allows_on_every_resource, service_of_wildcard};
 use crate::rules::{Rule, RuleContext, RuleMeta, declare_rule};
 
 declare_rule! {
@@ -9,17 +9,6 @@ declare_rule! {
         severity: Medium,
         summary: "identity policy allows `<service>:*` on every resource",
     }
-}
-
-/// The service of a `<service>:*` pattern. `*` and `*:*` are POL003's; a pattern with a
-/// wildcard in the service prefix is not valid IAM (POL008's concern).
-fn service_of_wildcard(action: &str) -> Option<&str> {
-    let (service, name) = action.trim().split_once(':')?;
-    let valid_service = !service.is_empty()
-        && service
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-');
-    (valid_service && !name.is_empty() && name.chars().all(|c| c == '*')).then_some(service)
 }
 
 /// Services whose every action includes granting any other permission.
@@ -33,10 +22,7 @@ impl Rule for ServiceWildcardOnAllResources {
     }
 
     fn check(&self, cx: &mut RuleContext<'_>) {
-        for (document, statement) in identity_allow_statements(cx.model) {
-            let Some(resource) = any_resource(statement) else {
-                continue;
-            };
+        for (document, statement, resource) in identity_allows_on_every_resource(cx.model) {
             for action in statement.action.iter().flatten() {
                 let Some(service) = action.as_literal().and_then(service_of_wildcard) else {
                     continue;
@@ -64,20 +50,5 @@ impl Rule for ServiceWildcardOnAllResources {
                 cx.report(finding);
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn service_wildcards() {
-        assert_eq!(service_of_wildcard("s3:*"), Some("s3"));
-        assert_eq!(service_of_wildcard("EC2:**"), Some("EC2"));
-        assert_eq!(service_of_wildcard("*"), None);
-        assert_eq!(service_of_wildcard("*:*"), None);
-        assert_eq!(service_of_wildcard("s3:Get*"), None);
-        assert_eq!(service_of_wildcard("s*:*"), None);
     }
 }
