@@ -16,16 +16,22 @@ declare_rule! {
     }
 }
 
-/// Append-only telemetry writes that every workload needs and AWS's own execution-role
-/// policies (`AWSLambdaBasicExecutionRole`, `CloudWatchAgentServerPolicy`) grant on `*`: log
-/// group names are generated per function or instance, and the holder can only add data.
-/// The catalog lets them name resources, but reporting them is the noise users of other tools
-/// complain about most, next to actions that take no resource at all.
-const TELEMETRY_WRITES: &[&str] = &[
+/// Writes AWS's own execution-role policies grant on `*` because the service, not the holder,
+/// picks the resource: the append-only telemetry every workload has
+/// (`AWSLambdaBasicExecutionRole`, `CloudWatchAgentServerPolicy`: log group names are generated
+/// per function or instance, and the holder can only add data) and the network interfaces
+/// Lambda creates in a VPC (`AWSLambdaVPCAccessExecutionRole`: their ids are not known before
+/// they exist). The catalog lets them name resources, but reporting them is the noise users of
+/// other tools complain about most, next to actions that take no resource at all.
+const EXECUTION_ROLE_WRITES: &[&str] = &[
     "logs:CreateLogGroup",
     "logs:CreateLogStream",
     "logs:PutLogEvents",
     "cloudwatch:PutMetricData",
+    "ec2:CreateNetworkInterface",
+    "ec2:DeleteNetworkInterface",
+    "ec2:AssignPrivateIpAddresses",
+    "ec2:UnassignPrivateIpAddresses",
 ];
 
 /// `Action` values that POL003 (`*` with no scoping condition) and POL004 (`<service>:*`)
@@ -43,7 +49,7 @@ impl Rule for WriteOnAllResources {
 
     fn check(&self, cx: &mut RuleContext<'_>) {
         let catalog = Catalog::get();
-        let mut left_out = catalog.expand_action(TELEMETRY_WRITES);
+        let mut left_out = catalog.expand_action(EXECUTION_ROLE_WRITES);
         // `iam:PassRole` on every resource is POL007's (high) finding.
         left_out.union_with(&catalog.expand("iam:PassRole").actions);
         for (document, statement, resource) in identity_allows_on_every_resource(cx.model) {
