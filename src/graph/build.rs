@@ -6,7 +6,8 @@ use std::collections::{HashMap, HashSet};
 
 use petgraph::graph::NodeIndex;
 
-use super::identity::{Render, Target, admin_reason, allows, is_allow_all_managed};
+use super::identity::{Render, Target, admin_reason, allows, allows_action, is_allow_all_managed};
+use super::permissions::{Expander, Permissions, aws_managed_document};
 use super::{AccountKey, CallerPermission, Edge, EdgeKind, IamGraph, ModelRef, Node, NodeKind};
 use crate::config::Accounts;
 use crate::model::federation::{Federated, classify_federated_in};
@@ -131,7 +132,7 @@ pub fn build(model: &Model, files: &[FileFacts], accounts: &Accounts) -> IamGrap
         singletons: HashMap::new(),
         documents: vec![Vec::new(); model.principals.len()],
         allow_all: vec![None; model.principals.len()],
-        managed_names: vec![Vec::new(); model.principals.len()],
+        expander: Expander::default(),
         principals_by_account: HashMap::new(),
         specific_callers: HashMap::new(),
         exports: HashMap::new(),
@@ -154,6 +155,7 @@ pub fn build(model: &Model, files: &[FileFacts], accounts: &Accounts) -> IamGrap
     }
     builder.add_principals();
     builder.add_policies();
+    builder.add_permissions();
     builder.add_memberships();
     builder.add_providers_and_pools();
     builder.classify_callers();
@@ -178,8 +180,8 @@ struct Builder<'m> {
     documents: Vec<Vec<(&'m PolicyDocument, FileId)>>,
     /// Per principal: an attached AWS managed policy that allows everything.
     allow_all: Vec<Option<Loc>>,
-    /// Per principal: the AWS managed policies attached (by name), with where.
-    managed_names: Vec<Vec<(String, Loc)>>,
+    /// Expands each distinct action list once for the whole build.
+    expander: Expander,
     /// Export name → exported value and the exporting file's scope.
     exports: HashMap<&'m str, (&'m Expr, usize)>,
     /// Roles and users of each account, for trust to an account root.
@@ -188,6 +190,13 @@ struct Builder<'m> {
     /// on every role, indexed by the roles their `Resource` values can name.
     specific_callers: HashMap<AccountKey, CallerIndex>,
     inside: HashSet<AccountKey>,
+}
+
+enum PolicyText<'m> {
+    Scanned(&'m PolicyDocument),
+    AwsManaged(&'static PolicyDocument),
+    /// An ARN the scan does not declare, or an AWS managed policy the catalog does not ship.
+    Unknown,
 }
 
 fn principal_kind(kind: PrincipalType) -> NodeKind {
@@ -409,15 +418,7 @@ impl<'m> Builder<'m> {
             self.attach(principal, policy, document, Some(arn.loc));
             return;
         }
-        let name = arn.aws_managed_policy_name();
-        if let (Some(name), Some(slot)) = (
-            &name,
-            self.principal_index(principal)
-                .and_then(|i| self.managed_names.get_mut(i)),
-        ) {
-            slot.push((name.clone(), arn.loc));
-        }
-        let (key, external) = match name {
+        let (key, external) = match arn.aws_managed_policy_name() {
             Some(name) => (name, false),
             None => (arn.display(), true),
         };
@@ -534,6 +535,10 @@ impl<'m> Builder<'m> {
                 }
                 if let (Some(slot), Some(loc)) = (self.allow_all.get_mut(u), allow_all) {
                     slot.get_or_insert(loc);
+                }
+                let group = self.graph.permissions.get(g).cloned().unwrap_or_default();
+                if let Some(permissions) = self.graph.permissions.get_mut(u) {
+                    permissions.inherit(group);
                 }
             }
         }
@@ -810,12 +815,13 @@ impl<'m> Builder<'m> {
         }
     }
 
-    /// Why principal `index` is admin-equivalent, from its own policies.
+    /// Why principal `index` is admin-equivalent, from its effective permissions.
     fn admin(&self, index: usize) -> Option<super::AdminReason> {
         let principal = self.model.principals.get(index)?;
         if principal.kind == PrincipalType::Group {
             return None;
         }
+        let permissions = self.graph.permissions.get(index)?;
         let facts = self.facts(principal.resource.file);
         let target = Target {
             arn: principal_arn(principal, &facts.account),
@@ -823,11 +829,90 @@ impl<'m> Builder<'m> {
             scope: facts.scope,
         };
         admin_reason(
-            self.rendered_documents(index),
-            self.managed_names.get(index).map_or(&[], Vec::as_slice),
-            &target,
+            permissions,
+            &permissions.effective(crate::catalog::Catalog::get()),
+            |action| {
+                allows_action(
+                    self.rendered_documents(index),
+                    &self.expander,
+                    action,
+                    &target,
+                )
+            },
             principal.kind == PrincipalType::User,
         )
+    }
+
+    /// Each principal's own grants, from the policies its `has-policy` edges lead to; a user's
+    /// group policies are added with the memberships.
+    fn add_permissions(&mut self) {
+        let model = self.model;
+        let mut all = Vec::with_capacity(model.principals.len());
+        for (i, principal) in model.principals.iter().enumerate() {
+            let mut permissions = Permissions::default();
+            if let Some(&node) = self.graph.principal_nodes.get(i) {
+                for (_, policy, edge) in self.graph.outgoing(node, EdgeKind::HasPolicy) {
+                    let policy = self.graph.node(policy);
+                    let name: std::sync::Arc<str> = std::sync::Arc::from(policy.name.as_str());
+                    match self.policy_document(policy) {
+                        PolicyText::Scanned(document) => self.expander.add_document(
+                            &mut permissions,
+                            document,
+                            &name,
+                            None,
+                            false,
+                        ),
+                        PolicyText::AwsManaged(document) => self.expander.add_document(
+                            &mut permissions,
+                            document,
+                            &name,
+                            edge.loc,
+                            false,
+                        ),
+                        PolicyText::Unknown => permissions.incomplete = true,
+                    }
+                }
+            }
+            if let Some(boundary) = &principal.permissions_boundary {
+                let node = self.resolve(boundary, &[NodeKind::ManagedPolicy]);
+                let name = node.map_or_else(
+                    || boundary.aws_managed_policy_name().unwrap_or_default(),
+                    |n| self.graph.node(n).name.clone(),
+                );
+                let document = match node {
+                    Some(n) => match self.policy_document(self.graph.node(n)) {
+                        PolicyText::Scanned(document) => Some(document),
+                        _ => None,
+                    },
+                    None => aws_managed_document(&name),
+                };
+                permissions.boundary =
+                    document.map(|d| self.expander.boundary(d, &std::sync::Arc::from(name)));
+            }
+            all.push(permissions);
+        }
+        self.graph.permissions = all;
+    }
+
+    /// The text of the policy behind a `has-policy` target.
+    fn policy_document(&self, policy: &Node) -> PolicyText<'m> {
+        let model = self.model;
+        match policy.model {
+            ModelRef::InlinePolicy { principal, index } => model
+                .principals
+                .get(principal)
+                .and_then(|p| p.inline_policies.get(index))
+                .map_or(PolicyText::Unknown, |p| PolicyText::Scanned(&p.document)),
+            ModelRef::Policy(i) => model
+                .policies
+                .get(i)
+                .map_or(PolicyText::Unknown, |p| PolicyText::Scanned(&p.document)),
+            _ if policy.kind == NodeKind::ManagedPolicy && !policy.external => {
+                aws_managed_document(&policy.name)
+                    .map_or(PolicyText::Unknown, PolicyText::AwsManaged)
+            }
+            _ => PolicyText::Unknown,
+        }
     }
 
     /// A principal's identity policy documents, each with how its symbols read.

@@ -10,9 +10,10 @@
 mod build;
 pub mod export;
 mod identity;
+pub mod permissions;
 
 pub use build::{FileFacts, build, same_scope};
-pub use identity::AdminReason;
+pub use identity::{AdminKind, AdminReason};
 
 use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
@@ -178,6 +179,8 @@ pub struct IamGraph {
     pub identity_pool_nodes: Vec<NodeIndex>,
     /// Per model principal: why it is admin-equivalent, if it is.
     pub admin: Vec<Option<AdminReason>>,
+    /// Per model principal: what its identity policies grant (see [`permissions`]).
+    pub permissions: Vec<permissions::Permissions>,
 }
 
 impl IamGraph {
