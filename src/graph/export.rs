@@ -239,6 +239,7 @@ fn dot_shape(node: &Node) -> &'static str {
         ManagedPolicy | InlinePolicy => "note",
         IdentityProvider | ServicePrincipal | ExternalPrincipal => "diamond",
         IdentityPool | UserPool | UserPoolClient => "cylinder",
+        PrincipalSet => "box3d",
     }
 }
 

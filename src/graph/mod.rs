@@ -8,6 +8,7 @@
 //! target's trust policy admits and whether the caller's own policies allow the call.
 
 mod build;
+pub mod escalation;
 pub mod export;
 mod identity;
 pub mod permissions;
@@ -52,6 +53,10 @@ pub enum NodeKind {
     UserPoolClient,
     ServicePrincipal,
     ExternalPrincipal,
+    /// The principals of an account that one escalation method reaches when it is allowed on
+    /// every resource (every role, every user, the roles trusting a service): one node, so a
+    /// caller gets one edge instead of one per principal.
+    PrincipalSet,
 }
 
 impl NodeKind {
@@ -70,6 +75,7 @@ impl NodeKind {
             NodeKind::UserPoolClient => "user-pool-client",
             NodeKind::ServicePrincipal => "service-principal",
             NodeKind::ExternalPrincipal => "external-principal",
+            NodeKind::PrincipalSet => "principal-set",
         }
     }
 }
@@ -109,6 +115,9 @@ pub enum EdgeKind {
     AttachedToPool,
     Federates,
     Grants,
+    /// A can act as B through a privilege-escalation method (PassRole to a service B trusts,
+    /// rewriting B's trust or policies, minting B's credentials); the label names the method.
+    CanEscalate,
 }
 
 impl EdgeKind {
@@ -120,6 +129,7 @@ impl EdgeKind {
             EdgeKind::AttachedToPool => "attached-to-pool",
             EdgeKind::Federates => "federates",
             EdgeKind::Grants => "grants",
+            EdgeKind::CanEscalate => "can-escalate",
         }
     }
 }

@@ -12,7 +12,7 @@ declare_rule! {
         code: "ESC002",
         name: "external-path-to-admin",
         severity: Critical,
-        summary: "an outside identity can reach an admin-equivalent principal through assume-role steps",
+        summary: "an outside identity can reach an admin-equivalent principal through assume-role or escalation steps",
     }
 }
 
@@ -34,8 +34,8 @@ fn is_outside(graph: &IamGraph, node: NodeIndex, model: &crate::model::Model) ->
     }
 }
 
-/// Steps an identity can take towards a principal: a traversable `can-assume`, or a pool
-/// handing its guests a role.
+/// Steps an identity can take towards a principal: a traversable `can-assume`, a pool
+/// handing its guests a role, or a privilege-escalation method (`can-escalate`).
 fn steps_into(
     graph: &IamGraph,
     node: NodeIndex,
@@ -46,8 +46,12 @@ fn steps_into(
     let guests = graph
         .incoming(node, EdgeKind::AttachedToPool)
         .filter(|(_, _, e)| e.label == "unauthenticated");
+    let escalate = graph.incoming(node, EdgeKind::CanEscalate);
     // Guests first: when both reach a role in one step, the pool tells the better story.
-    guests.chain(assume).map(|(edge, source, _)| (edge, source))
+    guests
+        .chain(assume)
+        .chain(escalate)
+        .map(|(edge, source, _)| (edge, source))
 }
 
 impl Rule for ExternalPathToAdmin {
