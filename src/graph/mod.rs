@@ -9,6 +9,7 @@
 
 mod build;
 pub mod escalation;
+pub mod explain;
 pub mod export;
 mod identity;
 pub mod permissions;
@@ -220,6 +221,23 @@ impl IamGraph {
             .edges(from)
             .filter(move |e| e.weight().kind == kind)
             .map(|e| (e.id(), e.target(), e.weight()))
+    }
+
+    /// Steps an identity can take towards `node`: a traversable `can-assume`, a pool handing
+    /// its guests a role, or a privilege-escalation method (`can-escalate`).
+    pub fn steps_into(&self, node: NodeIndex) -> impl Iterator<Item = (EdgeIndex, NodeIndex)> + '_ {
+        let assume = self
+            .incoming(node, EdgeKind::CanAssume)
+            .filter(|(_, _, e)| e.is_traversable());
+        let guests = self
+            .incoming(node, EdgeKind::AttachedToPool)
+            .filter(|(_, _, e)| e.label == "unauthenticated");
+        let escalate = self.incoming(node, EdgeKind::CanEscalate);
+        // Guests first: when both reach a role in one step, the pool tells the better story.
+        guests
+            .chain(assume)
+            .chain(escalate)
+            .map(|(edge, source, _)| (edge, source))
     }
 
     /// Edges of a kind arriving at a node.

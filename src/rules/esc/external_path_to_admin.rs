@@ -2,7 +2,7 @@ use std::collections::{HashMap, VecDeque};
 
 use petgraph::graph::{EdgeIndex, NodeIndex};
 
-use crate::graph::{EdgeKind, IamGraph, NodeKind};
+use crate::graph::{IamGraph, NodeKind};
 use crate::model::ModelFlagExt as _;
 use crate::rules::{Rule, RuleContext, RuleMeta, declare_rule};
 
@@ -34,26 +34,6 @@ fn is_outside(graph: &IamGraph, node: NodeIndex, model: &crate::model::Model) ->
     }
 }
 
-/// Steps an identity can take towards a principal: a traversable `can-assume`, a pool
-/// handing its guests a role, or a privilege-escalation method (`can-escalate`).
-fn steps_into(
-    graph: &IamGraph,
-    node: NodeIndex,
-) -> impl Iterator<Item = (EdgeIndex, NodeIndex)> + '_ {
-    let assume = graph
-        .incoming(node, EdgeKind::CanAssume)
-        .filter(|(_, _, e)| e.is_traversable());
-    let guests = graph
-        .incoming(node, EdgeKind::AttachedToPool)
-        .filter(|(_, _, e)| e.label == "unauthenticated");
-    let escalate = graph.incoming(node, EdgeKind::CanEscalate);
-    // Guests first: when both reach a role in one step, the pool tells the better story.
-    guests
-        .chain(assume)
-        .chain(escalate)
-        .map(|(edge, source, _)| (edge, source))
-}
-
 impl Rule for ExternalPathToAdmin {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
@@ -75,7 +55,7 @@ impl Rule for ExternalPathToAdmin {
                     entry = Some(node);
                     break;
                 }
-                for (edge, source) in steps_into(graph, node) {
+                for (edge, source) in graph.steps_into(node) {
                     if source != target && !next.contains_key(&source) {
                         next.insert(source, (edge, node));
                         queue.push_back(source);
