@@ -56,7 +56,12 @@ impl Rule for ExternalPathToAdmin {
                     break;
                 }
                 for (edge, source) in graph.steps_into(node) {
-                    if source != target && !next.contains_key(&source) {
+                    // A path through another admin is that admin's finding: once an outsider
+                    // is admin, every further step is redundant.
+                    if source != target
+                        && graph.admin_reason(source).is_none()
+                        && !next.contains_key(&source)
+                    {
                         next.insert(source, (edge, node));
                         queue.push_back(source);
                     }
