@@ -936,15 +936,14 @@ impl<'m> Builder<'m> {
                     .collect::<Vec<_>>()
                     .join(" + ");
                 let label = format!("{label} ({})", method.name);
-                let targets: Vec<(NodeIndex, Option<Loc>)> = if effective.unrestricted.contains(key)
-                {
+                // On `*`, or on every resource of the key's type (`role/*`): the whole set.
+                let every = permissions.covering_grant(&effective, key, false);
+                let targets: Vec<(NodeIndex, Option<Loc>)> = if let Some(grant) = every {
+                    let loc = Some(grant.loc);
                     let set = SetKey::of(victim, account.clone());
                     let Some(list) = members.get(&set) else {
                         continue;
                     };
-                    let loc = permissions
-                        .grant_of(key, super::permissions::Reach::Unrestricted)
-                        .map(|g| g.loc);
                     let hub = match sets.get(&set) {
                         Some(&hub) => hub,
                         None => {

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
 
 use crate::catalog::{ActionId, ActionSet, Catalog};
-use crate::model::{Effect, PolicyDocument, PolicyKind, Statement};
+use crate::model::{Effect, Expr, Part, PolicyDocument, PolicyKind, Statement};
 use crate::source::Loc;
 
 /// How far an `Allow` reaches.
@@ -53,6 +53,30 @@ pub struct Grant {
     pub reach: Reach,
     /// From a group the user is a member of.
     pub inherited: bool,
+    /// Resource types of which a `Specific` grant names every resource
+    /// (`arn:aws:iam::111111111111:role/*`): `(service, type)`, lower case.
+    pub every_of_type: Vec<(Box<str>, Box<str>)>,
+}
+
+impl Grant {
+    /// Whether the grant reaches every resource `action` acts on: on `*`, or on every
+    /// resource of the action's required resource type.
+    pub fn covers_every(&self, action: ActionId) -> bool {
+        if !self.actions.contains(action) || self.reach == Reach::Conditional {
+            return false;
+        }
+        if self.reach == Reach::Unrestricted {
+            return true;
+        }
+        let Some(info) = Catalog::get().info(action) else {
+            return false;
+        };
+        info.resource_types.iter().filter(|t| t.required).any(|t| {
+            self.every_of_type.iter().any(|(service, kind)| {
+                **service == *info.service && kind.eq_ignore_ascii_case(t.name)
+            })
+        })
+    }
 }
 
 /// What a principal's policies grant, before combining.
@@ -158,6 +182,29 @@ impl Permissions {
         self.incomplete |= group.incomplete;
     }
 
+    /// The grant that allows `action` on every resource it acts on (see [`Grant::covers_every`])
+    /// as far as the effective permissions still allow it (denies and the boundary applied),
+    /// an unrestricted one first. `own_only` leaves out grants inherited from groups.
+    pub fn covering_grant(
+        &self,
+        effective: &Effective,
+        action: ActionId,
+        own_only: bool,
+    ) -> Option<&Grant> {
+        let covering = |reach: Reach| {
+            self.grants
+                .iter()
+                .find(|g| g.reach == reach && g.covers_every(action) && !(own_only && g.inherited))
+        };
+        if effective.unrestricted.contains(action) {
+            return covering(Reach::Unrestricted).or_else(|| covering(Reach::Specific));
+        }
+        if effective.specific.contains(action) {
+            return covering(Reach::Specific);
+        }
+        None
+    }
+
     /// The first grant of `reach` that includes `action`, to point a finding at.
     pub fn grant_of(&self, action: ActionId, reach: Reach) -> Option<&Grant> {
         self.grants
@@ -172,6 +219,10 @@ impl Permissions {
 #[derive(Default)]
 pub struct Expander {
     memo: RefCell<HashMap<(bool, String), Arc<ActionSet>>>,
+    /// By statement address: a shared policy's statements (an AWS managed one, a customer policy
+    /// attached to many principals) are seen once per holder, and rebuilding the text key of a
+    /// long action list each time dominated building the graph.
+    by_statement: RefCell<HashMap<usize, Arc<ActionSet>>>,
 }
 
 impl Expander {
@@ -179,6 +230,20 @@ impl Expander {
     /// literal name no known action; a `NotAction` with such a value proves nothing, so it
     /// grants nothing known either.
     pub fn actions(&self, statement: &Statement) -> Arc<ActionSet> {
+        // Statements live as long as the model (or the process, for AWS managed ones), which
+        // outlives the expander, so an address is never reused for another statement here.
+        let address = std::ptr::from_ref(statement) as usize;
+        if let Some(set) = self.by_statement.borrow().get(&address) {
+            return Arc::clone(set);
+        }
+        let set = self.expand(statement);
+        self.by_statement
+            .borrow_mut()
+            .insert(address, Arc::clone(&set));
+        set
+    }
+
+    fn expand(&self, statement: &Statement) -> Arc<ActionSet> {
         let catalog = Catalog::get();
         let (negated, values) = match (&statement.action, &statement.not_action) {
             (Some(values), _) => (false, values),
@@ -259,14 +324,54 @@ impl Expander {
         } else {
             Reach::Specific
         };
+        let every_of_type = match reach {
+            Reach::Specific => statement
+                .resource
+                .iter()
+                .flatten()
+                .filter_map(every_of_type)
+                .collect(),
+            _ => Vec::new(),
+        };
         Grant {
             loc: at.unwrap_or(statement.loc),
             policy: Arc::clone(policy),
             actions: self.actions(statement),
             reach,
             inherited,
+            every_of_type,
         }
     }
+}
+
+/// `(service, type)` when an ARN names every resource of one type: its resource part is
+/// `type/*`, `type:*` or `type*` and its service is literal. Account and region may be anything:
+/// they only choose whose resources.
+fn every_of_type(value: &Expr) -> Option<(Box<str>, Box<str>)> {
+    let fields = value.split(':');
+    let literal = |i: usize| match fields.get(i).map(Vec::as_slice) {
+        Some([Part::Lit(t)]) => Some(t.as_str()),
+        _ => None,
+    };
+    if literal(0) != Some("arn") {
+        return None;
+    }
+    let service = literal(2).filter(|s| !s.contains(['*', '?']))?;
+    let resource: Vec<&str> = (5..fields.len())
+        .map(literal)
+        .collect::<Option<Vec<&str>>>()?;
+    let resource = resource.join(":");
+    let kind = resource
+        .strip_suffix("/*")
+        .or_else(|| resource.strip_suffix(":*"))
+        .or_else(|| resource.strip_suffix('*'))?;
+    if kind.is_empty() || kind.contains(['*', '?', '/', ':']) {
+        return None;
+    }
+    Some((
+        service.to_ascii_lowercase().into(),
+        kind.to_ascii_lowercase().into(),
+    ))
 }
 
 fn is_unconditional_on_everything(statement: &Statement) -> bool {
@@ -362,6 +467,27 @@ mod tests {
         assert!(!effective.unrestricted.contains(id("iam:PassRole")));
         assert!(effective.specific.contains(id("iam:PassRole")));
         assert!(!effective.allows_unconditionally(id("ec2:RunInstances")));
+    }
+
+    #[test]
+    fn every_resource_of_a_type() {
+        let doc = document(
+            r#"{"Statement":[
+              {"Effect":"Allow","Action":"iam:PassRole","Resource":"arn:aws:iam::111111111111:role/*"},
+              {"Effect":"Allow","Action":"iam:CreateAccessKey","Resource":"arn:aws:iam::111111111111:user/admins/*"},
+              {"Effect":"Allow","Action":"lambda:UpdateFunctionCode","Resource":"arn:aws:lambda:*:*:function:*"}]}"#,
+        );
+        let permissions = permissions_of(&[&doc]);
+        let covers = |action: &str| {
+            permissions
+                .grants
+                .iter()
+                .any(|g| g.covers_every(id(action)))
+        };
+        assert!(covers("iam:PassRole"));
+        assert!(!covers("iam:CreateAccessKey"));
+        assert!(covers("lambda:UpdateFunctionCode"));
+        assert!(!covers("iam:GetRole"));
     }
 
     #[test]

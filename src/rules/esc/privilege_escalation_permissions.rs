@@ -85,10 +85,11 @@ impl Rule for PrivilegeEscalationPermissions {
                         grant.loc,
                         &principal.resource.name,
                         format!(
-                            "{label} `{name}` can escalate its privileges by {}: `{}` allows {} on every resource",
+                            "{label} `{name}` can escalate its privileges by {}: `{}` allows {} on {}",
                             listing(&names, "method"),
                             grant.policy,
                             listing(&keys.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>(), "action"),
+                            scope(grant),
                         ),
                     )
                     .with_help(format!(
@@ -127,9 +128,6 @@ fn key_grant<'p>(
 ) -> Option<&'p Grant> {
     let catalog = Catalog::get();
     let key = catalog.action_id(method.key)?;
-    if !effective.unrestricted.contains(key) {
-        return None;
-    }
     let all_also = method.also.iter().all(|a| {
         catalog
             .action_id(a)
@@ -138,9 +136,20 @@ fn key_grant<'p>(
     if !all_also {
         return None;
     }
-    permissions.grants.iter().find(|g| {
-        g.reach == Reach::Unrestricted && g.actions.contains(key) && !(own_only && g.inherited)
-    })
+    permissions.covering_grant(effective, key, own_only)
+}
+
+/// "every resource", or the resource types a grant names every resource of.
+fn scope(grant: &Grant) -> String {
+    if grant.reach == Reach::Unrestricted {
+        return "every resource".to_owned();
+    }
+    let kinds: Vec<String> = grant
+        .every_of_type
+        .iter()
+        .map(|(service, kind)| format!("every {service} {kind}"))
+        .collect();
+    kinds.join(" and ")
 }
 
 /// The first grant allowing `action` without a condition, for a related location.
