@@ -1057,7 +1057,11 @@ impl<'m> Builder<'m> {
                         let in_set = members
                             .get(&SetKey::of(victim, account))
                             .is_some_and(|list| list.contains(&index));
-                        if in_set && self.not_denied(a, key, index) {
+                        // The statement names the policy, not its holder: the holder is no
+                        // resource a Deny of the key action could name.
+                        let allowed =
+                            victim == Victim::PolicyHolder || self.not_denied(a, key, index);
+                        if in_set && allowed {
                             found.push((b, Some(statement.loc)));
                         }
                     }
