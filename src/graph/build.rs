@@ -937,7 +937,14 @@ impl<'m> Builder<'m> {
                     .join(" + ");
                 let label = format!("{label} ({})", method.name);
                 // On `*`, or on every resource of the key's type (`role/*`): the whole set.
-                let every = permissions.covering_grant(&effective, key, false);
+                let every = permissions
+                    .covering_grant(&effective, key, false)
+                    .or_else(|| match victim {
+                        Victim::PassedTo(service) => {
+                            permissions.passing_grant(&effective, key, service, false)
+                        }
+                        _ => None,
+                    });
                 let targets: Vec<(NodeIndex, Option<Loc>)> = if let Some(grant) = every {
                     let loc = Some(grant.loc);
                     let set = SetKey::of(victim, account.clone());

@@ -53,19 +53,41 @@ pub struct Grant {
     pub reach: Reach,
     /// From a group the user is a member of.
     pub inherited: bool,
-    /// Resource types of which a `Specific` grant names every resource
+    /// The statement names every resource (`*`), whatever its conditions.
+    pub on_any_resource: bool,
+    /// Resource types of which the statement names every resource
     /// (`arn:aws:iam::111111111111:role/*`): `(service, type)`, lower case.
     pub every_of_type: Vec<(Box<str>, Box<str>)>,
+    /// When the only scoping condition pins `iam:PassedToService`: the services (patterns) a
+    /// role may be passed to. Such a grant is `Conditional`, yet passing to those services is
+    /// exactly what the PassRole escalation methods need.
+    pub passed_to: Vec<Box<str>>,
 }
 
 impl Grant {
     /// Whether the grant reaches every resource `action` acts on: on `*`, or on every
     /// resource of the action's required resource type.
     pub fn covers_every(&self, action: ActionId) -> bool {
-        if !self.actions.contains(action) || self.reach == Reach::Conditional {
+        self.reach != Reach::Conditional && self.reaches_every(action)
+    }
+
+    /// Whether the grant passes roles to `service` on every role, conditioned only on
+    /// `iam:PassedToService` naming that service.
+    pub fn passes_every_role_to(&self, action: ActionId, service: &str) -> bool {
+        self.reach == Reach::Conditional
+            && self
+                .passed_to
+                .iter()
+                .any(|p| crate::model::policy::wildcard_match(p, service))
+            && self.reaches_every(action)
+    }
+
+    /// The statement's resources cover every resource `action` acts on, conditions aside.
+    fn reaches_every(&self, action: ActionId) -> bool {
+        if !self.actions.contains(action) {
             return false;
         }
-        if self.reach == Reach::Unrestricted {
+        if self.on_any_resource {
             return true;
         }
         let Some(info) = Catalog::get().info(action) else {
@@ -205,6 +227,26 @@ impl Permissions {
         None
     }
 
+    /// A grant passing every role to `service` under an `iam:PassedToService` condition, when
+    /// the effective permissions still allow `action` (PassRole) at all.
+    pub fn passing_grant(
+        &self,
+        effective: &Effective,
+        action: ActionId,
+        service: &str,
+        own_only: bool,
+    ) -> Option<&Grant> {
+        let allowed = Reach::ALL
+            .iter()
+            .any(|&reach| effective.tier(reach).contains(action));
+        if !allowed {
+            return None;
+        }
+        self.grants
+            .iter()
+            .find(|g| g.passes_every_role_to(action, service) && !(own_only && g.inherited))
+    }
+
     /// The first grant of `reach` that includes `action`, to point a finding at.
     pub fn grant_of(&self, action: ActionId, reach: Reach) -> Option<&Grant> {
         self.grants
@@ -324,14 +366,16 @@ impl Expander {
         } else {
             Reach::Specific
         };
-        let every_of_type = match reach {
-            Reach::Specific => statement
+        let on_any_resource = crate::rules::shared::any_resource(statement).is_some();
+        let every_of_type = if on_any_resource {
+            Vec::new()
+        } else {
+            statement
                 .resource
                 .iter()
                 .flatten()
                 .filter_map(every_of_type)
-                .collect(),
-            _ => Vec::new(),
+                .collect()
         };
         Grant {
             loc: at.unwrap_or(statement.loc),
@@ -339,9 +383,37 @@ impl Expander {
             actions: self.actions(statement),
             reach,
             inherited,
+            on_any_resource,
             every_of_type,
+            passed_to: passed_to(statement),
         }
     }
+}
+
+/// The services of `iam:PassedToService` when that key is what every scoping condition of the
+/// statement tests (positively, with literal values); empty otherwise.
+fn passed_to(statement: &Statement) -> Vec<Box<str>> {
+    let conditions = &statement.conditions;
+    if conditions.opaque {
+        return Vec::new();
+    }
+    let scoping: Vec<&crate::model::Condition> = conditions
+        .items
+        .iter()
+        .filter(|c| crate::rules::shared::condition_scopes(c))
+        .collect();
+    let only_service = !scoping.is_empty()
+        && scoping
+            .iter()
+            .all(|c| c.key_is("iam:PassedToService") && c.is_positive_test());
+    if !only_service {
+        return Vec::new();
+    }
+    scoping
+        .iter()
+        .flat_map(|c| c.values.iter())
+        .filter_map(|v| v.as_literal().map(|t| t.trim().to_ascii_lowercase().into()))
+        .collect()
 }
 
 /// `(service, type)` when an ARN names every resource of one type: its resource part is
@@ -485,6 +557,16 @@ mod tests {
                 .any(|g| g.covers_every(id(action)))
         };
         assert!(covers("iam:PassRole"));
+        let lambda_only = document(
+            r#"{"Statement":[{"Effect":"Allow","Action":"iam:PassRole","Resource":"*",
+               "Condition":{"StringEquals":{"iam:PassedToService":"lambda.amazonaws.com"}}}]}"#,
+        );
+        let passing = permissions_of(&[&lambda_only]);
+        let grant = &passing.grants[0];
+        assert_eq!(grant.reach, Reach::Conditional);
+        assert!(!grant.covers_every(id("iam:PassRole")));
+        assert!(grant.passes_every_role_to(id("iam:PassRole"), "lambda.amazonaws.com"));
+        assert!(!grant.passes_every_role_to(id("iam:PassRole"), "ec2.amazonaws.com"));
         assert!(!covers("iam:CreateAccessKey"));
         assert!(covers("lambda:UpdateFunctionCode"));
         assert!(!covers("iam:GetRole"));

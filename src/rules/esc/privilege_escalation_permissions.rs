@@ -1,5 +1,5 @@
 use crate::catalog::{ActionId, Catalog};
-use crate::graph::escalation::{METHODS, Method};
+use crate::graph::escalation::{METHODS, Method, Victim};
 use crate::graph::permissions::{Effective, Grant, Permissions, Reach};
 use crate::model::PrincipalType;
 use crate::rules::shared::principal_kind_word;
@@ -136,12 +136,22 @@ fn key_grant<'p>(
     if !all_also {
         return None;
     }
-    permissions.covering_grant(effective, key, own_only)
+    permissions
+        .covering_grant(effective, key, own_only)
+        .or_else(|| match method.victim {
+            Some(Victim::PassedTo(service)) => {
+                permissions.passing_grant(effective, key, service, own_only)
+            }
+            _ => None,
+        })
 }
 
 /// "every resource", or the resource types a grant names every resource of.
 fn scope(grant: &Grant) -> String {
-    if grant.reach == Reach::Unrestricted {
+    if grant.reach == Reach::Conditional {
+        return format!("every role when passed to {}", grant.passed_to.join(" or "));
+    }
+    if grant.on_any_resource {
         return "every resource".to_owned();
     }
     let kinds: Vec<String> = grant
