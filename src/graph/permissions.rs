@@ -573,6 +573,46 @@ mod tests {
     }
 
     #[test]
+    fn admin_equivalence_reads_the_catalog() {
+        use crate::graph::{AdminKind, identity::admin_reason};
+        let kind = |json: &str| {
+            let doc = document(json);
+            let permissions = permissions_of(&[&doc]);
+            let effective = permissions.effective(Catalog::get());
+            admin_reason(&permissions, &effective, |_| None, false).map(|r| r.kind)
+        };
+        assert_eq!(
+            kind(r#"{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#),
+            Some(AdminKind::Everything)
+        );
+        // PowerUserAccess-like: everything but IAM is not admin on its own.
+        assert_eq!(
+            kind(
+                r#"{"Statement":[{"Effect":"Allow","NotAction":["iam:*","organizations:*"],"Resource":"*"}]}"#
+            ),
+            None
+        );
+        assert_eq!(
+            kind(r#"{"Statement":[{"Effect":"Allow","Action":"iam:*Policy*","Resource":"*"}]}"#),
+            Some(AdminKind::SelfGrant)
+        );
+        assert_eq!(
+            kind(
+                r#"{"Statement":[{"Effect":"Allow","Action":["iam:CreateRole","iam:AttachRolePolicy"],"Resource":"*"},
+                   {"Effect":"Deny","Action":"iam:AttachRolePolicy","Resource":"*"}]}"#
+            ),
+            None
+        );
+        assert_eq!(
+            kind(
+                r#"{"Statement":[{"Effect":"Allow","Action":["iam:CreateRole","iam:PutRolePolicy"],"Resource":"*",
+                   "Condition":{"StringEquals":{"iam:PermissionsBoundary":"arn:aws:iam::1:policy/b"}}}]}"#
+            ),
+            None
+        );
+    }
+
+    #[test]
     fn identical_action_lists_share_one_set() {
         let expander = Expander::default();
         let doc = document(
