@@ -66,6 +66,13 @@ enum Command {
         /// Rule code or name, e.g. WIF001 or web-identity-trust-without-audience.
         rule: String,
     },
+    /// What a principal can effectively do, whether it is admin-equivalent, and who can reach it.
+    ///
+    /// Examples:
+    ///   iamlint explain-principal prod-deployer stacks/
+    ///   iamlint explain-principal DeployRole --format json .
+    #[command(verbatim_doc_comment)]
+    ExplainPrincipal(ExplainPrincipalArgs),
     /// Print a shell completion script.
     ///
     /// Examples:
@@ -155,6 +162,21 @@ struct GraphArgs {
 }
 
 #[derive(Debug, Args)]
+struct ExplainPrincipalArgs {
+    /// IAM name, logical id or Terraform address of a role, user or group.
+    name: String,
+    /// Files or folders to read.
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+    format: ListFormat,
+    /// Configuration file, as for `check`.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
 struct RulesArgs {
     #[arg(long, value_enum, default_value_t = ListFormat::Human)]
     format: ListFormat,
@@ -186,6 +208,7 @@ pub fn run() -> u8 {
         Some(Command::Graph(args)) => run_graph(args),
         Some(Command::Rules(args)) => list_rules(args.format).map(|()| 0),
         Some(Command::Explain { rule }) => explain(&rule),
+        Some(Command::ExplainPrincipal(args)) => explain_principal(args),
         Some(Command::Completions { shell }) => completions(shell),
     };
     result.unwrap_or_else(|err| {
@@ -308,6 +331,54 @@ fn run_graph(args: GraphArgs) -> Result<u8, String> {
             error.file, error.line, error.column, error.message
         );
     }
+    Ok(if outcome.errors.is_empty() { 0 } else { 2 })
+}
+
+fn explain_principal(args: ExplainPrincipalArgs) -> Result<u8, String> {
+    use crate::graph::explain::{Lookup, explain, find, write_human};
+    let Some(config) = load_config(args.config.as_deref(), &args.paths)? else {
+        return Ok(2);
+    };
+    let settings = config.settings(args.paths);
+    let outcome = check(&settings);
+    for error in &outcome.errors {
+        eprintln!(
+            "iamlint: {}:{}:{}: {}",
+            error.file, error.line, error.column, error.message
+        );
+    }
+    let node = match find(&outcome.graph, &outcome.sources, &args.name) {
+        Lookup::Found(node) => node,
+        Lookup::Ambiguous(candidates) => {
+            eprintln!(
+                "iamlint: `{}` names {} principals; narrow the paths, or name one by its logical id or Terraform address where those differ:",
+                args.name,
+                candidates.len()
+            );
+            for candidate in candidates {
+                eprintln!("  {candidate}");
+            }
+            return Ok(2);
+        }
+        Lookup::NotFound => {
+            return Err(format!(
+                "no role, user or group named `{}` in the scanned files (IAM name, logical id or Terraform address)",
+                args.name
+            ));
+        }
+    };
+    let explanation = explain(&outcome.graph, &outcome.sources, node);
+    let mut out = io::stdout().lock();
+    let written = match args.format {
+        ListFormat::Json => serde_json::to_writer_pretty(&mut out, &explanation)
+            .map_err(io::Error::from)
+            .and_then(|()| writeln!(out)),
+        ListFormat::Human => write_human(&explanation, &mut out),
+    };
+    written
+        .and_then(|()| out.flush())
+        .or_else(ignore_broken_pipe)
+        .map_err(|e| format!("cannot write: {e}"))?;
     Ok(if outcome.errors.is_empty() { 0 } else { 2 })
 }
 

@@ -409,3 +409,106 @@ fn the_example_estate() {
         .collect();
     insta::assert_snapshot!(findings.join("\n"));
 }
+
+fn explain_fixture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/explain/two-accounts")
+}
+
+#[test]
+fn explain_principal_shows_permissions_admin_and_who_reaches_it() {
+    let output = iamlint()
+        .args(["explain-principal", "instances"])
+        .arg(explain_fixture())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        text.starts_with("role `instances` in 222222222222 ("),
+        "{text}"
+    );
+    assert!(
+        text.contains("admin-equivalent: yes, `AdministratorAccess` allows every action"),
+        "{text}"
+    );
+    assert!(
+        text.contains("allowed: every action of every service"),
+        "{text}"
+    );
+    // The prod deployer passes the role to EC2 in two steps; the tooling deployer assumes the
+    // prod deployer first; shortest first.
+    let two = text
+        .find("deployer (role) in 2 steps: deployer (role) → roles trusting ec2.amazonaws.com in 222222222222 (principal-set) via iam:PassRole + ec2:RunInstances (CreateEC2WithExistingInstanceProfile)")
+        .expect(&text);
+    let three = text.find("deployer (role) in 3 steps").expect(&text);
+    assert!(two < three, "{text}");
+}
+
+#[test]
+fn explain_principal_groups_by_reach_service_and_level_in_json() {
+    let output = iamlint()
+        .args(["explain-principal", "deployer", "--format", "json"])
+        .arg(explain_fixture().join("tooling"))
+        .arg("--config")
+        .arg(explain_fixture().join("iamlint.toml"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["account"], "111111111111");
+    assert_eq!(report["admin"], Value::Null);
+    let tiers = report["permissions"].as_array().unwrap();
+    let tier = |reach: &str| tiers.iter().find(|t| t["reach"] == reach).unwrap();
+    assert_eq!(tier("allowed")["actions"], 0);
+    let specific = tier("only on specific resources");
+    let s3 = specific["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["service"] == "s3")
+        .unwrap();
+    let write = s3["levels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["level"] == "Write")
+        .unwrap();
+    assert_eq!(write["count"], 1);
+    assert_eq!(write["examples"][0], "PutObject");
+    let conditional = tier("only under a condition");
+    assert_eq!(conditional["services"][0]["service"], "cloudformation");
+    assert!(conditional["actions"].as_u64().unwrap() > 50);
+}
+
+#[test]
+fn explain_principal_ambiguous_or_unknown_names_exit_2() {
+    let output = iamlint()
+        .args(["explain-principal", "deployer"])
+        .arg(explain_fixture())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("`deployer` names 2 principals"), "{stderr}");
+    assert!(
+        stderr.contains("deployer (role) in 111111111111, "),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("deployer (role) in 222222222222, "),
+        "{stderr}"
+    );
+
+    let output = iamlint()
+        .args(["explain-principal", "nobody"])
+        .arg(explain_fixture())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("no role, user or group named `nobody`"),
+        "{stderr}"
+    );
+}

@@ -335,3 +335,25 @@ fn terraform_resource_policies_grant_and_their_findings_mark_the_edge() {
         "{grants:#?}"
     );
 }
+
+#[test]
+fn escalation_edges_name_their_method() {
+    let list = edge_list(&run("escalation").graph);
+    let set = "roles trusting lambda.amazonaws.com in own account (principal-set)";
+    for line in [
+        format!("deployer (role) -[can-escalate iam:PassRole + lambda:CreateFunction + lambda:InvokeFunction (PassExistingRoleToNewLambdaThenInvoke)]-> {set}"),
+        format!("{set} -[can-escalate trusts lambda.amazonaws.com]-> function-role (role)"),
+        "key-minter (role) -[can-escalate iam:CreateAccessKey (CreateAccessKey)]-> ops (user)".to_owned(),
+        // Rewriting the policy the role holds comes first in the methods table; one edge per pair.
+        "key-minter (role) -[can-escalate iam:CreatePolicyVersion (CreateNewPolicyVersion)]-> function-role (role)".to_owned(),
+    ] {
+        assert!(has_edge(&list, &line), "missing {line}\n{list}");
+    }
+    // The unconditional Deny of iam:* takes PassRole away.
+    assert!(
+        !list
+            .lines()
+            .any(|l| l.starts_with("denied-deployer (role) -[can-escalate")),
+        "{list}"
+    );
+}

@@ -6,7 +6,9 @@ use std::collections::{HashMap, HashSet};
 
 use petgraph::graph::NodeIndex;
 
-use super::identity::{Render, Target, admin_reason, allows, is_allow_all_managed};
+use super::escalation::{METHODS, Victim};
+use super::identity::{Render, Target, admin_reason, allows, allows_action, is_allow_all_managed};
+use super::permissions::{Expander, Permissions, aws_managed_document};
 use super::{AccountKey, CallerPermission, Edge, EdgeKind, IamGraph, ModelRef, Node, NodeKind};
 use crate::config::Accounts;
 use crate::model::federation::{Federated, classify_federated_in};
@@ -131,7 +133,7 @@ pub fn build(model: &Model, files: &[FileFacts], accounts: &Accounts) -> IamGrap
         singletons: HashMap::new(),
         documents: vec![Vec::new(); model.principals.len()],
         allow_all: vec![None; model.principals.len()],
-        managed_names: vec![Vec::new(); model.principals.len()],
+        expander: Expander::default(),
         principals_by_account: HashMap::new(),
         specific_callers: HashMap::new(),
         exports: HashMap::new(),
@@ -154,11 +156,13 @@ pub fn build(model: &Model, files: &[FileFacts], accounts: &Accounts) -> IamGrap
     }
     builder.add_principals();
     builder.add_policies();
+    builder.add_permissions();
     builder.add_memberships();
     builder.add_providers_and_pools();
     builder.classify_callers();
     builder.add_trust_edges();
     builder.add_grants();
+    builder.add_escalation_edges();
     builder.graph.admin = (0..model.principals.len())
         .map(|i| builder.admin(i))
         .collect();
@@ -179,8 +183,8 @@ struct Builder<'m> {
     documents: Vec<Vec<(&'m PolicyDocument, FileId)>>,
     /// Per principal: an attached AWS managed policy that allows everything.
     allow_all: Vec<Option<Loc>>,
-    /// Per principal: the AWS managed policies attached (by name), with where.
-    managed_names: Vec<Vec<(String, Loc)>>,
+    /// Expands each distinct action list once for the whole build.
+    expander: Expander,
     /// Export name → exported value and the exporting file's scope.
     exports: HashMap<&'m str, (&'m Expr, usize)>,
     /// Roles and users of each account, for trust to an account root.
@@ -189,6 +193,57 @@ struct Builder<'m> {
     /// on every role, indexed by the roles their `Resource` values can name.
     specific_callers: HashMap<AccountKey, CallerIndex>,
     inside: HashSet<AccountKey>,
+}
+
+/// A set of principals of one account that a method on every resource reaches.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum SetKey {
+    Roles(AccountKey),
+    Users(AccountKey),
+    /// Roles holding a customer managed policy.
+    PolicyHolders(AccountKey),
+    /// Roles trusting a service principal.
+    Trusting(AccountKey, &'static str),
+}
+
+impl SetKey {
+    fn of(victim: Victim, account: AccountKey) -> Self {
+        match victim {
+            Victim::Role => SetKey::Roles(account),
+            Victim::User => SetKey::Users(account),
+            Victim::PolicyHolder => SetKey::PolicyHolders(account),
+            Victim::PassedTo(service) => SetKey::Trusting(account, service),
+        }
+    }
+
+    /// The node's name, and the label of its edges to the members.
+    fn describe(&self) -> (String, String) {
+        match self {
+            SetKey::Roles(a) => (
+                format!("every role in {}", a.label()),
+                "any role".to_owned(),
+            ),
+            SetKey::Users(a) => (
+                format!("every user in {}", a.label()),
+                "any user".to_owned(),
+            ),
+            SetKey::PolicyHolders(a) => (
+                format!("roles with customer managed policies in {}", a.label()),
+                "holds a customer managed policy".to_owned(),
+            ),
+            SetKey::Trusting(a, service) => (
+                format!("roles trusting {service} in {}", a.label()),
+                format!("trusts {service}"),
+            ),
+        }
+    }
+}
+
+enum PolicyText<'m> {
+    Scanned(&'m PolicyDocument),
+    AwsManaged(&'static PolicyDocument),
+    /// An ARN the scan does not declare, or an AWS managed policy the catalog does not ship.
+    Unknown,
 }
 
 fn principal_kind(kind: PrincipalType) -> NodeKind {
@@ -410,15 +465,7 @@ impl<'m> Builder<'m> {
             self.attach(principal, policy, document, Some(arn.loc));
             return;
         }
-        let name = arn.aws_managed_policy_name();
-        if let (Some(name), Some(slot)) = (
-            &name,
-            self.principal_index(principal)
-                .and_then(|i| self.managed_names.get_mut(i)),
-        ) {
-            slot.push((name.clone(), arn.loc));
-        }
-        let (key, external) = match name {
+        let (key, external) = match arn.aws_managed_policy_name() {
             Some(name) => (name, false),
             None => (arn.display(), true),
         };
@@ -535,6 +582,10 @@ impl<'m> Builder<'m> {
                 }
                 if let (Some(slot), Some(loc)) = (self.allow_all.get_mut(u), allow_all) {
                     slot.get_or_insert(loc);
+                }
+                let group = self.graph.permissions.get(g).cloned().unwrap_or_default();
+                if let Some(permissions) = self.graph.permissions.get_mut(u) {
+                    permissions.inherit(group);
                 }
             }
         }
@@ -908,12 +959,244 @@ impl<'m> Builder<'m> {
         }
     }
 
-    /// Why principal `index` is admin-equivalent, from its own policies.
+    /// `can-escalate` edges (iam-reference §6.2, PMapper's edges computed from templates): for
+    /// each principal and method it holds, an edge to the set node of the method's victims when
+    /// the key action is allowed on every resource, else an edge to each victim its statements
+    /// name. Linear in principals plus victims: set nodes stand in for all pairs.
+    fn add_escalation_edges(&mut self) {
+        let model = self.model;
+        let catalog = crate::catalog::Catalog::get();
+        let mut members: HashMap<SetKey, Vec<usize>> = HashMap::new();
+        let services: HashSet<&'static str> = METHODS
+            .iter()
+            .filter_map(|m| match m.victim {
+                Some(Victim::PassedTo(service)) => Some(service),
+                _ => None,
+            })
+            .collect();
+        for (i, principal) in model.principals.iter().enumerate() {
+            let account = self.facts(principal.resource.file).account;
+            match principal.kind {
+                PrincipalType::User => members.entry(SetKey::Users(account)).or_default().push(i),
+                PrincipalType::Role => {
+                    for service in trusted_services(principal) {
+                        if let Some(&service) = services.get(service) {
+                            members
+                                .entry(SetKey::Trusting(account.clone(), service))
+                                .or_default()
+                                .push(i);
+                        }
+                    }
+                    if self.holds_customer_policy(i) {
+                        members
+                            .entry(SetKey::PolicyHolders(account.clone()))
+                            .or_default()
+                            .push(i);
+                    }
+                    members.entry(SetKey::Roles(account)).or_default().push(i);
+                }
+                PrincipalType::Group => {}
+            }
+        }
+        let assume = catalog.action_id(ASSUME_ROLE);
+        let mut sets: HashMap<SetKey, NodeIndex> = HashMap::new();
+        for (a, principal) in model.principals.iter().enumerate() {
+            // Cloned (a few shared pointers) so set nodes and edges can be added meanwhile.
+            let (Some(permissions), Some(&node)) = (
+                self.graph.permissions.get(a).cloned(),
+                self.graph.principal_nodes.get(a),
+            ) else {
+                continue;
+            };
+            if principal.kind == PrincipalType::Group {
+                continue;
+            }
+            let effective = permissions.effective(catalog);
+            let account = self.facts(principal.resource.file).account;
+            let mut linked: HashSet<NodeIndex> = HashSet::new();
+            for method in METHODS {
+                let (Some(victim), Some(key)) = (method.victim, catalog.action_id(method.key))
+                else {
+                    continue;
+                };
+                let must_assume = matches!(victim, Victim::Role | Victim::PolicyHolder);
+                let usable = method
+                    .also
+                    .iter()
+                    .map(|a| catalog.action_id(a))
+                    .chain(must_assume.then_some(assume))
+                    .all(|id| id.is_some_and(|id| effective.allows_unconditionally(id)));
+                if !usable {
+                    continue;
+                }
+                let label = std::iter::once(method.key)
+                    .chain(method.also.iter().copied())
+                    .collect::<Vec<_>>()
+                    .join(" + ");
+                let label = format!("{label} ({})", method.name);
+                // On `*`, or on every resource of the key's type (`role/*`): the whole set.
+                let every = permissions
+                    .covering_grant(&effective, key, false)
+                    .or_else(|| match victim {
+                        Victim::PassedTo(service) => {
+                            permissions.passing_grant(&effective, key, service, false)
+                        }
+                        _ => None,
+                    });
+                let targets: Vec<(NodeIndex, Option<Loc>)> = if let Some(grant) = every {
+                    let loc = Some(grant.loc);
+                    let set = SetKey::of(victim, account.clone());
+                    let Some(list) = members.get(&set) else {
+                        continue;
+                    };
+                    let hub = match sets.get(&set) {
+                        Some(&hub) => hub,
+                        None => {
+                            let hub = self.add_principal_set(&set, list);
+                            sets.insert(set, hub);
+                            hub
+                        }
+                    };
+                    vec![(hub, loc)]
+                } else if effective.specific.contains(key) {
+                    self.named_victims(a, key, victim, &members)
+                } else {
+                    continue;
+                };
+                for (target, loc) in targets {
+                    if target != node && linked.insert(target) {
+                        self.add_edge(
+                            node,
+                            target,
+                            Edge::new(EdgeKind::CanEscalate, label.clone(), loc),
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    fn add_principal_set(&mut self, set: &SetKey, list: &[usize]) -> NodeIndex {
+        let (name, label) = set.describe();
+        let account = match set {
+            SetKey::Roles(a)
+            | SetKey::Users(a)
+            | SetKey::PolicyHolders(a)
+            | SetKey::Trusting(a, _) => a.clone(),
+        };
+        let hub = self.add_node(Node {
+            kind: NodeKind::PrincipalSet,
+            name,
+            resource: None,
+            account: Some(account),
+            loc: None,
+            model: ModelRef::None,
+            external: false,
+        });
+        for &member in list {
+            if let Some(&target) = self.graph.principal_nodes.get(member) {
+                self.add_edge(
+                    hub,
+                    target,
+                    Edge::new(EdgeKind::CanEscalate, label.clone(), None),
+                );
+            }
+        }
+        hub
+    }
+
+    fn holds_customer_policy(&self, principal: usize) -> bool {
+        let Some(&node) = self.graph.principal_nodes.get(principal) else {
+            return false;
+        };
+        self.graph
+            .outgoing(node, EdgeKind::HasPolicy)
+            .any(|(_, policy, _)| {
+                matches!(self.graph.node(policy).model, ModelRef::Policy(i)
+                if self.model.policies.get(i).is_some_and(|p| p.managed))
+            })
+    }
+
+    /// Victims that principal `a`'s statements allowing `key` name one by one (`!GetAtt`, an
+    /// ARN, a name); patterns are not matched against every principal.
+    fn named_victims(
+        &self,
+        a: usize,
+        key: crate::catalog::ActionId,
+        victim: Victim,
+        members: &HashMap<SetKey, Vec<usize>>,
+    ) -> Vec<(NodeIndex, Option<Loc>)> {
+        let kinds: &[NodeKind] = match victim {
+            Victim::User => &[NodeKind::User],
+            Victim::PolicyHolder => &[NodeKind::ManagedPolicy],
+            Victim::Role | Victim::PassedTo(_) => &[NodeKind::Role],
+        };
+        let mut found = Vec::new();
+        for (doc, _) in self.rendered_documents(a) {
+            let statements = doc.statements.iter().filter(|s| {
+                s.is_allow()
+                    && !crate::rules::shared::is_scoped(s)
+                    && self.expander.actions(s).contains(key)
+            });
+            for statement in statements {
+                for value in statement.resource.iter().flatten() {
+                    let Some(named) = self.resolve(value, kinds) else {
+                        continue;
+                    };
+                    let victims: Vec<NodeIndex> = if victim == Victim::PolicyHolder {
+                        self.graph
+                            .incoming(named, EdgeKind::HasPolicy)
+                            .map(|(_, holder, _)| holder)
+                            .filter(|h| self.graph.node(*h).kind == NodeKind::Role)
+                            .collect()
+                    } else {
+                        vec![named]
+                    };
+                    for b in victims {
+                        let Some(index) = self.principal_index(b) else {
+                            continue;
+                        };
+                        let account = self
+                            .facts(self.model.principals[index].resource.file)
+                            .account;
+                        let in_set = members
+                            .get(&SetKey::of(victim, account))
+                            .is_some_and(|list| list.contains(&index));
+                        // The statement names the policy, not its holder: the holder is no
+                        // resource a Deny of the key action could name.
+                        let allowed =
+                            victim == Victim::PolicyHolder || self.not_denied(a, key, index);
+                        if in_set && allowed {
+                            found.push((b, Some(statement.loc)));
+                        }
+                    }
+                }
+            }
+        }
+        found
+    }
+
+    /// Whether no unconditional `Deny` of principal `a` covers `key` on principal `b`.
+    fn not_denied(&self, a: usize, key: crate::catalog::ActionId, b: usize) -> bool {
+        let Some(principal) = self.model.principals.get(b) else {
+            return false;
+        };
+        let facts = self.facts(principal.resource.file);
+        let target = Target {
+            arn: principal_arn(principal, &facts.account),
+            resource: &principal.resource.name,
+            scope: facts.scope,
+        };
+        allows_action(self.rendered_documents(a), &self.expander, key, &target).is_some()
+    }
+
+    /// Why principal `index` is admin-equivalent, from its effective permissions.
     fn admin(&self, index: usize) -> Option<super::AdminReason> {
         let principal = self.model.principals.get(index)?;
         if principal.kind == PrincipalType::Group {
             return None;
         }
+        let permissions = self.graph.permissions.get(index)?;
         let facts = self.facts(principal.resource.file);
         let target = Target {
             arn: principal_arn(principal, &facts.account),
@@ -921,11 +1204,90 @@ impl<'m> Builder<'m> {
             scope: facts.scope,
         };
         admin_reason(
-            self.rendered_documents(index),
-            self.managed_names.get(index).map_or(&[], Vec::as_slice),
-            &target,
+            permissions,
+            &permissions.effective(crate::catalog::Catalog::get()),
+            |action| {
+                allows_action(
+                    self.rendered_documents(index),
+                    &self.expander,
+                    action,
+                    &target,
+                )
+            },
             principal.kind == PrincipalType::User,
         )
+    }
+
+    /// Each principal's own grants, from the policies its `has-policy` edges lead to; a user's
+    /// group policies are added with the memberships.
+    fn add_permissions(&mut self) {
+        let model = self.model;
+        let mut all = Vec::with_capacity(model.principals.len());
+        for (i, principal) in model.principals.iter().enumerate() {
+            let mut permissions = Permissions::default();
+            if let Some(&node) = self.graph.principal_nodes.get(i) {
+                for (_, policy, edge) in self.graph.outgoing(node, EdgeKind::HasPolicy) {
+                    let policy = self.graph.node(policy);
+                    let name: std::sync::Arc<str> = std::sync::Arc::from(policy.name.as_str());
+                    match self.policy_document(policy) {
+                        PolicyText::Scanned(document) => self.expander.add_document(
+                            &mut permissions,
+                            document,
+                            &name,
+                            None,
+                            false,
+                        ),
+                        PolicyText::AwsManaged(document) => self.expander.add_document(
+                            &mut permissions,
+                            document,
+                            &name,
+                            edge.loc,
+                            false,
+                        ),
+                        PolicyText::Unknown => permissions.incomplete = true,
+                    }
+                }
+            }
+            if let Some(boundary) = &principal.permissions_boundary {
+                let node = self.resolve(boundary, &[NodeKind::ManagedPolicy]);
+                let name = node.map_or_else(
+                    || boundary.aws_managed_policy_name().unwrap_or_default(),
+                    |n| self.graph.node(n).name.clone(),
+                );
+                let document = match node {
+                    Some(n) => match self.policy_document(self.graph.node(n)) {
+                        PolicyText::Scanned(document) => Some(document),
+                        _ => None,
+                    },
+                    None => aws_managed_document(&name),
+                };
+                permissions.boundary =
+                    document.map(|d| self.expander.boundary(d, &std::sync::Arc::from(name)));
+            }
+            all.push(permissions);
+        }
+        self.graph.permissions = all;
+    }
+
+    /// The text of the policy behind a `has-policy` target.
+    fn policy_document(&self, policy: &Node) -> PolicyText<'m> {
+        let model = self.model;
+        match policy.model {
+            ModelRef::InlinePolicy { principal, index } => model
+                .principals
+                .get(principal)
+                .and_then(|p| p.inline_policies.get(index))
+                .map_or(PolicyText::Unknown, |p| PolicyText::Scanned(&p.document)),
+            ModelRef::Policy(i) => model
+                .policies
+                .get(i)
+                .map_or(PolicyText::Unknown, |p| PolicyText::Scanned(&p.document)),
+            _ if policy.kind == NodeKind::ManagedPolicy && !policy.external => {
+                aws_managed_document(&policy.name)
+                    .map_or(PolicyText::Unknown, PolicyText::AwsManaged)
+            }
+            _ => PolicyText::Unknown,
+        }
     }
 
     /// A principal's identity policy documents, each with how its symbols read.
@@ -1113,4 +1475,16 @@ fn granted_actions(actions: Option<&[Expr]>, not_action: bool) -> String {
         1..=3 => names.join(", "),
         n => format!("{} and {} more", names[..2].join(", "), n - 2),
     }
+}
+
+/// Service principals a role's trust policy admits (literal values only).
+fn trusted_services(principal: &crate::model::Principal) -> impl Iterator<Item = &str> {
+    principal
+        .trust
+        .iter()
+        .flat_map(|t| t.statements.iter())
+        .filter(|s| s.is_allow() && s.covers_action(ASSUME_ROLE))
+        .flat_map(|s| s.principal.iter().flat_map(|p| p.entries.iter()))
+        .filter(|e| e.kind == PrincipalKind::Service)
+        .filter_map(|e| e.value.as_literal())
 }

@@ -240,6 +240,7 @@ fn dot_shape(node: &Node) -> &'static str {
         IdentityProvider | ServicePrincipal | ExternalPrincipal => "diamond",
         IdentityPool | UserPool | UserPoolClient => "cylinder",
         ResourcePolicy => "component",
+        PrincipalSet => "box3d",
     }
 }
 

@@ -7,6 +7,8 @@
 
 use std::collections::HashMap;
 
+use super::permissions::{Effective, Expander, Permissions, Reach};
+use crate::catalog::{ActionId, Catalog};
 use crate::model::{Effect, Expr, Part, PolicyDocument, Statement, Symbol};
 use crate::source::Loc;
 
@@ -23,59 +25,74 @@ pub struct Target<'a> {
 /// Why a principal is admin-equivalent (iam-reference §6.3), and the policy that makes it so.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AdminReason {
+    pub kind: AdminKind,
     pub why: String,
     pub loc: Loc,
 }
 
-/// AWS managed policies that make their holder admin-equivalent: everything, or IAM write
-/// on everything (which grants the rest).
-const ADMIN_MANAGED: &[&str] = &["AdministratorAccess", "IAMFullAccess"];
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AdminKind {
+    /// Every action on every resource (`*`, `AdministratorAccess`).
+    Everything,
+    /// May put or attach any policy on itself.
+    SelfGrant,
+    /// May create a role and give it any policy.
+    CreateAndGrant,
+}
 
-/// Admin-equivalence from what the scan knows of a principal's policies: an attached admin
-/// managed policy, an unconditional `*` (or `NotAction`) on `*`, or the IAM permissions to
-/// give itself any policy (put or attach a policy on itself, or create a role and do so there).
-pub fn admin_reason<'d>(
-    documents: impl Iterator<Item = (&'d PolicyDocument, Render<'d>)> + Clone,
-    managed: &[(String, Loc)],
-    self_target: &Target<'_>,
+/// Admin-equivalence from a principal's effective permissions: every action on every
+/// resource, the IAM permissions to give itself any policy (on every principal, or on its own
+/// ARN as `on_self` decides), or to create a role and give the new role any policy.
+pub fn admin_reason(
+    permissions: &Permissions,
+    effective: &Effective,
+    on_self: impl Fn(ActionId) -> Option<Loc>,
     is_user: bool,
 ) -> Option<AdminReason> {
-    if let Some((name, loc)) = managed
-        .iter()
-        .find(|(name, _)| ADMIN_MANAGED.contains(&name.as_str()))
-    {
+    let catalog = Catalog::get();
+    let unrestricted = |action: &str| {
+        let id = catalog.action_id(action)?;
+        effective
+            .unrestricted
+            .contains(id)
+            .then(|| permissions.grant_of(id, Reach::Unrestricted))
+            .flatten()
+    };
+    if catalog.action_count() > 0 && effective.unrestricted.len() == catalog.action_count() {
+        let grant = permissions
+            .grants
+            .iter()
+            .filter(|g| g.reach == Reach::Unrestricted)
+            .max_by_key(|g| g.actions.len())?;
         return Some(AdminReason {
-            why: format!("the AWS managed policy `{name}` is attached"),
-            loc: *loc,
+            kind: AdminKind::Everything,
+            why: format!("`{}` allows every action on every resource", grant.policy),
+            loc: grant.loc,
         });
     }
-    let everything = documents.clone().find_map(|(doc, _)| {
-        doc.statements.iter().find(|s| {
-            s.is_allow()
-                && s.conditions.items.is_empty()
-                && !s.conditions.opaque
-                && (s.not_action.is_some()
-                    || s.action
-                        .iter()
-                        .flatten()
-                        .any(|a| matches!(a.as_literal(), Some("*" | "*:*"))))
-                && s.resource.iter().flatten().any(|r| r.is_literal("*"))
-        })
-    });
-    if let Some(statement) = everything {
-        return Some(AdminReason {
-            why: "a policy allows every action on every resource".to_owned(),
-            loc: statement.loc,
-        });
-    }
-    let (put, attach) = if is_user {
-        ("iam:PutUserPolicy", "iam:AttachUserPolicy")
+    let (put, attach, noun) = if is_user {
+        ("iam:PutUserPolicy", "iam:AttachUserPolicy", "user")
     } else {
-        ("iam:PutRolePolicy", "iam:AttachRolePolicy")
+        ("iam:PutRolePolicy", "iam:AttachRolePolicy", "role")
     };
     for action in [put, attach] {
-        if let Some(loc) = allows(documents.clone(), None, action, self_target) {
+        if let Some(grant) = unrestricted(action) {
             return Some(AdminReason {
+                kind: AdminKind::SelfGrant,
+                why: format!(
+                    "`{}` allows `{action}` on every {noun}, itself included, so it can grant itself anything",
+                    grant.policy
+                ),
+                loc: grant.loc,
+            });
+        }
+        let on_own_arn = catalog
+            .action_id(action)
+            .filter(|id| effective.allows_unconditionally(*id))
+            .and_then(&on_self);
+        if let Some(loc) = on_own_arn {
+            return Some(AdminReason {
+                kind: AdminKind::SelfGrant,
                 why: format!(
                     "its policy allows `{action}` on itself, so it can grant itself anything"
                 ),
@@ -83,18 +100,15 @@ pub fn admin_reason<'d>(
             });
         }
     }
-    let any_role = Target {
-        arn: "arn:aws:iam::*:role/*".to_owned(),
-        resource: "",
-        scope: usize::MAX,
-    };
-    let create = allows(documents.clone(), None, "iam:CreateRole", &any_role)?;
-    allows(documents.clone(), None, "iam:AttachRolePolicy", &any_role)
-        .or_else(|| allows(documents, None, "iam:PutRolePolicy", &any_role))?;
+    let create = unrestricted("iam:CreateRole")?;
+    unrestricted("iam:AttachRolePolicy").or_else(|| unrestricted("iam:PutRolePolicy"))?;
     Some(AdminReason {
-        why: "its policy allows `iam:CreateRole` and attaching or putting policies on the new role"
-            .to_owned(),
-        loc: create,
+        kind: AdminKind::CreateAndGrant,
+        why: format!(
+            "`{}` allows `iam:CreateRole` and attaching or putting policies on the new role",
+            create.policy
+        ),
+        loc: create.loc,
     })
 }
 
@@ -127,16 +141,7 @@ pub fn allows<'d>(
     action: &str,
     target: &Target<'_>,
 ) -> Option<Loc> {
-    let denied = documents.clone().any(|(doc, render)| {
-        doc.statements.iter().any(|s| {
-            s.effect == Effect::Deny
-                && s.conditions.items.is_empty()
-                && !s.conditions.opaque
-                && s.covers_action(action)
-                && covers_resource(s, target, &render)
-        })
-    });
-    if denied {
+    if denied(documents.clone(), |s| s.covers_action(action), target) {
         return None;
     }
     managed_allow_all.or_else(|| {
@@ -147,6 +152,23 @@ pub fn allows<'d>(
                     s.is_allow() && s.covers_action(action) && covers_resource(s, target, &render)
                 })
                 .map(|s| s.loc)
+        })
+    })
+}
+
+/// Whether an unconditional `Deny` covers the action (as `covers` decides) on `target`.
+fn denied<'d>(
+    mut documents: impl Iterator<Item = (&'d PolicyDocument, Render<'d>)>,
+    covers: impl Fn(&Statement) -> bool,
+    target: &Target<'_>,
+) -> bool {
+    documents.any(|(doc, render)| {
+        doc.statements.iter().any(|s| {
+            s.effect == Effect::Deny
+                && s.conditions.items.is_empty()
+                && !s.conditions.opaque
+                && covers(s)
+                && covers_resource(s, target, &render)
         })
     })
 }
@@ -192,4 +214,33 @@ fn names(value: &Expr, target: &Target<'_>, render: &Render<'_>) -> bool {
         }
     }
     crate::model::policy::wildcard_match(&pattern, &target.arn)
+}
+
+/// Whether the documents allow the catalog action `action` on `target` with no scoping
+/// condition, and where; an unconditional `Deny` covering both wins. The catalog decides what
+/// an `Action`/`NotAction` covers, so `iam:*Policy*` and `NotAction` grants count.
+pub fn allows_action<'d>(
+    documents: impl Iterator<Item = (&'d PolicyDocument, Render<'d>)> + Clone,
+    expander: &Expander,
+    action: ActionId,
+    target: &Target<'_>,
+) -> Option<Loc> {
+    if denied(
+        documents.clone(),
+        |s| expander.actions(s).contains(action),
+        target,
+    ) {
+        return None;
+    }
+    documents.into_iter().find_map(|(doc, render)| {
+        doc.statements
+            .iter()
+            .find(|s| {
+                s.is_allow()
+                    && !crate::rules::shared::is_scoped(s)
+                    && expander.actions(s).contains(action)
+                    && covers_resource(s, target, &render)
+            })
+            .map(|s| s.loc)
+    })
 }

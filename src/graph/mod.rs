@@ -8,11 +8,14 @@
 //! target's trust policy admits and whether the caller's own policies allow the call.
 
 mod build;
+pub mod escalation;
+pub mod explain;
 pub mod export;
 mod identity;
+pub mod permissions;
 
 pub use build::{FileFacts, build, same_scope};
-pub use identity::AdminReason;
+pub use identity::{AdminKind, AdminReason};
 
 use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
@@ -54,6 +57,10 @@ pub enum NodeKind {
     /// A resource's own policy (bucket, key, queue, topic, repository, function permission):
     /// the source of `grants` edges. An iamlint extension of the kinds in `rules.md`.
     ResourcePolicy,
+    /// The principals of an account that one escalation method reaches when it is allowed on
+    /// every resource (every role, every user, the roles trusting a service): one node, so a
+    /// caller gets one edge instead of one per principal.
+    PrincipalSet,
 }
 
 impl NodeKind {
@@ -73,6 +80,7 @@ impl NodeKind {
             NodeKind::ServicePrincipal => "service-principal",
             NodeKind::ExternalPrincipal => "external-principal",
             NodeKind::ResourcePolicy => "resource-policy",
+            NodeKind::PrincipalSet => "principal-set",
         }
     }
 }
@@ -114,6 +122,9 @@ pub enum EdgeKind {
     AttachedToPool,
     Federates,
     Grants,
+    /// A can act as B through a privilege-escalation method (PassRole to a service B trusts,
+    /// rewriting B's trust or policies, minting B's credentials); the label names the method.
+    CanEscalate,
 }
 
 impl EdgeKind {
@@ -125,6 +136,7 @@ impl EdgeKind {
             EdgeKind::AttachedToPool => "attached-to-pool",
             EdgeKind::Federates => "federates",
             EdgeKind::Grants => "grants",
+            EdgeKind::CanEscalate => "can-escalate",
         }
     }
 }
@@ -184,6 +196,8 @@ pub struct IamGraph {
     pub identity_pool_nodes: Vec<NodeIndex>,
     /// Per model principal: why it is admin-equivalent, if it is.
     pub admin: Vec<Option<AdminReason>>,
+    /// Per model principal: what its identity policies grant (see [`permissions`]).
+    pub permissions: Vec<permissions::Permissions>,
 }
 
 impl IamGraph {
@@ -213,6 +227,23 @@ impl IamGraph {
             .edges(from)
             .filter(move |e| e.weight().kind == kind)
             .map(|e| (e.id(), e.target(), e.weight()))
+    }
+
+    /// Steps an identity can take towards `node`: a traversable `can-assume`, a pool handing
+    /// its guests a role, or a privilege-escalation method (`can-escalate`).
+    pub fn steps_into(&self, node: NodeIndex) -> impl Iterator<Item = (EdgeIndex, NodeIndex)> + '_ {
+        let assume = self
+            .incoming(node, EdgeKind::CanAssume)
+            .filter(|(_, _, e)| e.is_traversable());
+        let guests = self
+            .incoming(node, EdgeKind::AttachedToPool)
+            .filter(|(_, _, e)| e.label == "unauthenticated");
+        let escalate = self.incoming(node, EdgeKind::CanEscalate);
+        // Guests first: when both reach a role in one step, the pool tells the better story.
+        guests
+            .chain(assume)
+            .chain(escalate)
+            .map(|(edge, source, _)| (edge, source))
     }
 
     /// Edges of a kind arriving at a node.

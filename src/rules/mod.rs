@@ -162,6 +162,7 @@ pub static ALL_RULES: &[&dyn Rule] = &[
     &cog::unauthenticated_role_overprivileged::UnauthenticatedRoleOverprivileged,
     &cog::identity_pool_role_trust_mismatch::IdentityPoolRoleTrustMismatch,
     &cog::user_pool_weak_sign_in::UserPoolWeakSignIn,
+    &esc::privilege_escalation_permissions::PrivilegeEscalationPermissions,
     &esc::external_path_to_admin::ExternalPathToAdmin,
     &pol::inline_policy_overuse::InlinePolicyOveruse,
     &pol::user_with_direct_policies::UserWithDirectPolicies,

@@ -2,7 +2,7 @@ use std::collections::{HashMap, VecDeque};
 
 use petgraph::graph::{EdgeIndex, NodeIndex};
 
-use crate::graph::{EdgeKind, IamGraph, NodeKind};
+use crate::graph::{IamGraph, NodeKind};
 use crate::model::ModelFlagExt as _;
 use crate::rules::{Rule, RuleContext, RuleMeta, declare_rule};
 
@@ -12,7 +12,7 @@ declare_rule! {
         code: "ESC002",
         name: "external-path-to-admin",
         severity: Critical,
-        summary: "an outside identity can reach an admin-equivalent principal through assume-role steps",
+        summary: "an outside identity can reach an admin-equivalent principal through assume-role or escalation steps",
     }
 }
 
@@ -32,22 +32,6 @@ fn is_outside(graph: &IamGraph, node: NodeIndex, model: &crate::model::Model) ->
         },
         _ => false,
     }
-}
-
-/// Steps an identity can take towards a principal: a traversable `can-assume`, or a pool
-/// handing its guests a role.
-fn steps_into(
-    graph: &IamGraph,
-    node: NodeIndex,
-) -> impl Iterator<Item = (EdgeIndex, NodeIndex)> + '_ {
-    let assume = graph
-        .incoming(node, EdgeKind::CanAssume)
-        .filter(|(_, _, e)| e.is_traversable());
-    let guests = graph
-        .incoming(node, EdgeKind::AttachedToPool)
-        .filter(|(_, _, e)| e.label == "unauthenticated");
-    // Guests first: when both reach a role in one step, the pool tells the better story.
-    guests.chain(assume).map(|(edge, source, _)| (edge, source))
 }
 
 impl Rule for ExternalPathToAdmin {
@@ -71,8 +55,13 @@ impl Rule for ExternalPathToAdmin {
                     entry = Some(node);
                     break;
                 }
-                for (edge, source) in steps_into(graph, node) {
-                    if source != target && !next.contains_key(&source) {
+                for (edge, source) in graph.steps_into(node) {
+                    // A path through another admin is that admin's finding: once an outsider
+                    // is admin, every further step is redundant.
+                    if source != target
+                        && graph.admin_reason(source).is_none()
+                        && !next.contains_key(&source)
+                    {
                         next.insert(source, (edge, node));
                         queue.push_back(source);
                     }
