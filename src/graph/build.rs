@@ -8,7 +8,7 @@ use petgraph::graph::NodeIndex;
 
 use super::escalation::{METHODS, Victim};
 use super::identity::{Render, Target, admin_reason, allows, allows_action, is_allow_all_managed};
-use super::permissions::{Expander, Permissions, aws_managed_document};
+use super::permissions::{Expander, Permissions};
 use super::{AccountKey, CallerPermission, Edge, EdgeKind, IamGraph, ModelRef, Node, NodeKind};
 use crate::config::Accounts;
 use crate::model::federation::{Federated, classify_federated_in};
@@ -16,6 +16,7 @@ use crate::model::{
     AccountRef, Condition, Expr, Model, PolicyDocument, PrincipalEntry, PrincipalKind,
     PrincipalType, Statement, Symbol,
 };
+use crate::normalize::managed::aws_managed_document;
 use crate::source::{FileId, Loc};
 
 /// What the graph needs to know about each scanned file.
@@ -1134,9 +1135,7 @@ impl<'m> Builder<'m> {
         let mut found = Vec::new();
         for (doc, _) in self.rendered_documents(a) {
             let statements = doc.statements.iter().filter(|s| {
-                s.is_allow()
-                    && !crate::rules::shared::is_scoped(s)
-                    && self.expander.actions(s).contains(key)
+                s.is_allow() && !s.is_scoped() && self.expander.actions(s).contains(key)
             });
             for statement in statements {
                 for value in statement.resource.iter().flatten() {

@@ -237,7 +237,7 @@ pub fn allows_action<'d>(
             .iter()
             .find(|s| {
                 s.is_allow()
-                    && !crate::rules::shared::is_scoped(s)
+                    && !s.is_scoped()
                     && expander.actions(s).contains(action)
                     && covers_resource(s, target, &render)
             })

@@ -11,10 +11,10 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
 
 use crate::catalog::{ActionId, ActionSet, Catalog};
-use crate::model::{Effect, Expr, Part, PolicyDocument, PolicyKind, Statement};
+use crate::model::{Effect, Expr, Part, PolicyDocument, Statement};
 use crate::source::Loc;
 
 /// How far an `Allow` reaches.
@@ -359,14 +359,14 @@ impl Expander {
         at: Option<Loc>,
         inherited: bool,
     ) -> Grant {
-        let reach = if crate::rules::shared::is_scoped(statement) {
+        let reach = if statement.is_scoped() {
             Reach::Conditional
-        } else if crate::rules::shared::any_resource(statement).is_some() {
+        } else if statement.any_resource().is_some() {
             Reach::Unrestricted
         } else {
             Reach::Specific
         };
-        let on_any_resource = crate::rules::shared::any_resource(statement).is_some();
+        let on_any_resource = statement.any_resource().is_some();
         let every_of_type = if on_any_resource {
             Vec::new()
         } else {
@@ -397,11 +397,8 @@ fn passed_to(statement: &Statement) -> Vec<Box<str>> {
     if conditions.opaque {
         return Vec::new();
     }
-    let scoping: Vec<&crate::model::Condition> = conditions
-        .items
-        .iter()
-        .filter(|c| crate::rules::shared::condition_scopes(c))
-        .collect();
+    let scoping: Vec<&crate::model::Condition> =
+        conditions.items.iter().filter(|c| c.scopes()).collect();
     let only_service = !scoping.is_empty()
         && scoping
             .iter()
@@ -449,31 +446,7 @@ fn every_of_type(value: &Expr) -> Option<(Box<str>, Box<str>)> {
 fn is_unconditional_on_everything(statement: &Statement) -> bool {
     statement.conditions.items.is_empty()
         && !statement.conditions.opaque
-        && crate::rules::shared::any_resource(statement).is_some()
-}
-
-/// The AWS managed policies the catalog ships, read once as policy documents.
-static AWS_MANAGED: LazyLock<HashMap<&'static str, PolicyDocument>> = LazyLock::new(|| {
-    crate::catalog::managed_policies()
-        .iter()
-        .filter_map(|policy| Some((policy.name, read_managed(policy.document)?)))
-        .collect()
-});
-
-fn read_managed(text: &str) -> Option<PolicyDocument> {
-    let (root, _) = crate::parse::parse_json(text).ok()?;
-    let root = root?;
-    let resolver = crate::normalize::intrinsics::CfnResolver::new(crate::source::FileId(0), &root);
-    Some(crate::normalize::policy::read_policy(
-        &root,
-        PolicyKind::Identity,
-        &resolver,
-    ))
-}
-
-/// The document of an AWS managed policy by name, when the catalog ships it.
-pub fn aws_managed_document(name: &str) -> Option<&'static PolicyDocument> {
-    AWS_MANAGED.get(name)
+        && statement.any_resource().is_some()
 }
 
 #[cfg(test)]
@@ -495,7 +468,7 @@ mod tests {
     }
 
     fn document(json: &str) -> PolicyDocument {
-        read_managed(json).unwrap()
+        crate::normalize::managed::read_document(json).unwrap()
     }
 
     #[test]
@@ -525,7 +498,7 @@ mod tests {
 
     #[test]
     fn boundary_caps_and_managed_documents_read() {
-        let admin = aws_managed_document("AdministratorAccess").unwrap();
+        let admin = crate::normalize::managed::aws_managed_document("AdministratorAccess").unwrap();
         let mut permissions = permissions_of(&[admin]);
         let expander = Expander::default();
         let boundary = document(

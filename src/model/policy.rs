@@ -284,6 +284,118 @@ impl Conditions {
     }
 }
 
+/// What a statement reaches and how its conditions narrow it: shared by the graph (effective
+/// permissions, admin-equivalence) and the rules.
+impl Statement {
+    /// The first `Resource` value of a statement that matches every resource.
+    pub fn any_resource(&self) -> Option<&Expr> {
+        self.resource.as_ref()?.iter().find(|r| is_any_resource(r))
+    }
+
+    /// Whether some condition of the statement scopes it. A condition block we could not read
+    /// counts as scoping: rules using this report grants they can show are unconditional.
+    pub fn is_scoped(&self) -> bool {
+        self.conditions.opaque || self.conditions.items.iter().any(Condition::scopes)
+    }
+}
+
+impl Condition {
+    /// Whether a condition narrows when an `Allow` applies (rules.md: a condition "scopes" only
+    /// when it can actually narrow who matches). Positive tests with concrete values scope, and so
+    /// do range tests (`NumericLessThan aws:MultiFactorAuthAge`, `DateLessThan aws:CurrentTime`)
+    /// and source networks other than the whole internet. `…IfExists`, negated operators,
+    /// `ForAllValues`, `Null`, wildcard-only values and `aws:SecureTransport` do not: each is true
+    /// for a caller who simply leaves the key out or is on TLS.
+    pub fn scopes(&self) -> bool {
+        if NON_SCOPING_KEYS.iter().any(|k| self.key_is(k)) {
+            return false;
+        }
+        if self.pins_value() {
+            return true;
+        }
+        let op = self.parsed_operator();
+        let range = matches!(
+            op.base,
+            "NumericLessThan"
+                | "NumericLessThanEquals"
+                | "NumericGreaterThan"
+                | "NumericGreaterThanEquals"
+                | "DateEquals"
+                | "DateLessThan"
+                | "DateLessThanEquals"
+                | "DateGreaterThan"
+                | "DateGreaterThanEquals"
+                | "BinaryEquals"
+        );
+        let network = op.base == "IpAddress" && !self.values.iter().any(is_open_cidr);
+        (range || network)
+            && !op.if_exists
+            && op.set_qualifier.is_none()
+            && !self.values.is_empty()
+            && self.values.iter().all(|v| !is_wildcard_only(v))
+    }
+
+    /// Whether a condition narrows which resources an `Allow` reaches: a positive test with fixed
+    /// values on a resource or request tag (`aws:ResourceTag/…`, `aws:RequestTag/…`), or on any
+    /// service-specific key (`ec2:ResourceTag/…`, `s3:prefix`, `iam:PassedToService`). A request
+    /// that does not carry the key fails such a test, so actions that cannot satisfy it are not
+    /// granted at all. Other global keys (`aws:RequestedRegion`, `aws:SourceIp`,
+    /// `aws:PrincipalTag/…`, `aws:ResourceAccount`) narrow where or by whom, not which resources:
+    /// every resource of the region or account stays in reach.
+    pub fn narrows_resources(&self) -> bool {
+        if !self.pins_value() {
+            return false;
+        }
+        let key = self.key.to_ascii_lowercase();
+        match key.split_once(':') {
+            Some(("aws", name)) => {
+                name.starts_with("resourcetag/") || name.starts_with("requesttag/")
+            }
+            Some(_) => true,
+            None => false,
+        }
+    }
+}
+
+/// Condition keys whose value any caller can satisfy, so pinning them narrows nothing.
+const NON_SCOPING_KEYS: &[&str] = &["aws:SecureTransport"];
+
+/// A `Resource` value that matches every resource: `*`, or an ARN whose fields after the
+/// partition are all wildcards (`arn:aws:*:*:*:*`, `arn:*:*:*:*:*`).
+pub fn is_any_resource(value: &Expr) -> bool {
+    let Some(text) = value.as_literal() else {
+        return false;
+    };
+    let text = text.trim();
+    if is_wildcard_only(value) {
+        return text.contains('*');
+    }
+    let Some(rest) = text.strip_prefix("arn:") else {
+        return false;
+    };
+    let all_star = |f: &str| !f.is_empty() && f.chars().all(|c| c == '*');
+    match rest.split_once(':') {
+        Some((_partition, tail)) => tail.split(':').all(all_star),
+        None => all_star(rest),
+    }
+}
+
+/// A CIDR so short it covers a large part of the internet (`0.0.0.0/0`, `::/0`, any IPv4
+/// prefix under /8 or IPv6 prefix under /16): as good as no source restriction.
+fn is_open_cidr(value: &Expr) -> bool {
+    let Some((address, prefix)) = value.as_literal().and_then(|t| t.trim().split_once('/')) else {
+        return false;
+    };
+    let Ok(prefix) = prefix.parse::<u8>() else {
+        return false;
+    };
+    if address.contains(':') {
+        prefix < 16
+    } else {
+        prefix < 8
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -341,16 +453,7 @@ mod tests {
     }
 
     fn condition(op: &str, values: &[&str]) -> Condition {
-        Condition {
-            operator: op.into(),
-            operator_loc: Loc::default(),
-            key: "k".into(),
-            key_loc: Loc::default(),
-            values: values
-                .iter()
-                .map(|v| Expr::literal(*v, Loc::default()))
-                .collect(),
-        }
+        keyed(op, "k", values)
     }
 
     #[test]
@@ -363,5 +466,128 @@ mod tests {
         assert!(!condition("ForAllValues:StringEquals", &["a"]).pins_value());
         assert!(condition("ForAnyValue:StringLike", &["a"]).pins_value());
         assert!(!condition("StringEquals", &[]).pins_value());
+    }
+
+    fn keyed(operator: &str, key: &str, values: &[&str]) -> Condition {
+        Condition {
+            operator: operator.into(),
+            operator_loc: Loc::default(),
+            key: key.into(),
+            key_loc: Loc::default(),
+            values: values
+                .iter()
+                .map(|v| Expr::literal(*v, Loc::default()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn which_conditions_narrow_a_grant() {
+        let cases: [(&str, &str, &[&str], bool); 13] = [
+            ("StringEquals", "aws:PrincipalTag/team", &["ops"], true),
+            ("NumericLessThan", "aws:MultiFactorAuthAge", &["3600"], true),
+            (
+                "DateLessThan",
+                "aws:CurrentTime",
+                &["2026-12-31T00:00:00Z"],
+                true,
+            ),
+            ("IpAddress", "aws:SourceIp", &["10.0.0.0/8"], true),
+            ("IpAddress", "aws:SourceIp", &["0.0.0.0/0"], false),
+            ("IpAddress", "aws:SourceIp", &["10.0.0.0/8", "::/0"], false),
+            ("Bool", "aws:SecureTransport", &["true"], false),
+            ("StringEqualsIfExists", "aws:RequestTag/a", &["b"], false),
+            (
+                "NumericLessThanIfExists",
+                "aws:MultiFactorAuthAge",
+                &["1"],
+                false,
+            ),
+            ("StringNotEquals", "aws:PrincipalAccount", &["1"], false),
+            ("ForAllValues:StringEquals", "aws:TagKeys", &["a"], false),
+            ("StringLike", "aws:PrincipalTag/team", &["*"], false),
+            ("Null", "aws:TokenIssueTime", &["false"], false),
+        ];
+        for (operator, key, values, expected) in cases {
+            assert_eq!(
+                keyed(operator, key, values).scopes(),
+                expected,
+                "{operator} {key} {values:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn unreadable_conditions_count_as_scoping() {
+        let star = || vec![Expr::literal("*", Loc::default())];
+        let mut statement = Statement {
+            loc: Loc::default(),
+            sid: None,
+            effect: Effect::Allow,
+            effect_loc: Loc::default(),
+            principal: None,
+            not_principal: None,
+            action: Some(star()),
+            not_action: None,
+            resource: Some(star()),
+            not_resource: None,
+            conditions: Conditions::default(),
+        };
+        assert!(!statement.is_scoped());
+        statement.conditions.opaque = true;
+        assert!(statement.is_scoped());
+    }
+
+    #[test]
+    fn any_resource_values() {
+        assert!(is_any_resource(&Expr::literal("*", Loc::default())));
+        assert!(is_any_resource(&Expr::literal(
+            "arn:aws:*:*:*:*",
+            Loc::default()
+        )));
+        assert!(is_any_resource(&Expr::literal(
+            "arn:*:*:*:*:*",
+            Loc::default()
+        )));
+        assert!(is_any_resource(&Expr::literal("arn:aws:*", Loc::default())));
+        assert!(!is_any_resource(&Expr::literal("?", Loc::default())));
+        assert!(!is_any_resource(&Expr::literal(
+            "arn:aws:s3:::*",
+            Loc::default()
+        )));
+        assert!(!is_any_resource(&Expr::literal("arn:aws", Loc::default())));
+        assert!(!is_any_resource(&Expr::symbol(
+            crate::model::Symbol::Param("R".into()),
+            Loc::default()
+        )));
+    }
+
+    #[test]
+    fn which_conditions_narrow_resources() {
+        let cases: [(&str, &str, &str, bool); 11] = [
+            ("StringEquals", "aws:ResourceTag/team", "ops", true),
+            ("StringEquals", "AWS:RequestTag/team", "ops", true),
+            ("StringLike", "ec2:ResourceTag/env", "dev-*", true),
+            (
+                "StringEquals",
+                "iam:PassedToService",
+                "lambda.amazonaws.com",
+                true,
+            ),
+            ("StringEquals", "aws:RequestedRegion", "eu-west-1", false),
+            ("StringEquals", "aws:PrincipalTag/team", "ops", false),
+            ("StringEquals", "aws:ResourceAccount", "111122223333", false),
+            ("StringEqualsIfExists", "aws:ResourceTag/team", "ops", false),
+            ("StringNotEquals", "aws:ResourceTag/team", "ops", false),
+            ("StringLike", "aws:ResourceTag/team", "*", false),
+            ("ForAllValues:StringEquals", "aws:TagKeys", "team", false),
+        ];
+        for (operator, key, value, expected) in cases {
+            assert_eq!(
+                Condition::narrows_resources(&keyed(operator, key, &[value])),
+                expected,
+                "{operator} {key} {value}"
+            );
+        }
     }
 }

@@ -8,6 +8,7 @@
 pub mod cfn;
 mod comments;
 pub mod intrinsics;
+pub mod managed;
 pub mod policy;
 pub mod terraform;
 

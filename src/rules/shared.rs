@@ -10,17 +10,14 @@ use petgraph::graph::NodeIndex;
 use crate::catalog::{AccessLevel, ActionSet, Catalog, managed_policies};
 use crate::graph::{EdgeKind, IamGraph, ModelRef, NodeKind};
 pub use crate::model::federation::{COGNITO, Federated, classify_federated, classify_federated_in};
-use crate::model::policy::{is_wildcard_only, wildcard_match};
+use crate::model::policy::wildcard_match;
 use crate::model::{
-    Condition, Effect, Expr, IdentityPool, Model, Part, PolicyDocument, PolicyKind, Principal,
-    PrincipalEntry, PrincipalKind, PrincipalType, ResourceId, ResourcePolicy, StandalonePolicy,
-    Statement, Symbol,
+    Effect, Expr, IdentityPool, Model, Part, PolicyDocument, PolicyKind, Principal, PrincipalEntry,
+    PrincipalKind, PrincipalType, ResourceId, ResourcePolicy, StandalonePolicy, Statement, Symbol,
 };
-use crate::normalize::intrinsics::CfnResolver;
-use crate::normalize::policy::read_policy;
-use crate::parse::parse_json;
+use crate::normalize::managed::aws_managed_document;
 use crate::rules::RuleContext;
-use crate::source::{FileId, Loc, Span};
+use crate::source::{Loc, Span};
 
 pub const ASSUME_ROLE: &str = "sts:AssumeRole";
 pub const ASSUME_ROLE_WITH_WEB_IDENTITY: &str = "sts:AssumeRoleWithWebIdentity";
@@ -198,7 +195,7 @@ pub fn identity_allows_on_every_resource(
     model: &Model,
 ) -> impl Iterator<Item = (DocumentRef<'_>, &Statement, &Expr)> {
     identity_allow_statements(model)
-        .filter_map(|(document, statement)| Some((document, statement, any_resource(statement)?)))
+        .filter_map(|(document, statement)| Some((document, statement, statement.any_resource()?)))
 }
 
 /// `Allow` statements of every policy document.
@@ -282,31 +279,23 @@ static MANAGED_GRANTS: LazyLock<Vec<OnceLock<ActionSet>>> =
 /// away; `None` for a policy whose document iamlint does not ship (`docs/catalog.md`).
 pub fn aws_managed_grants(name: &str) -> Option<&'static ActionSet> {
     let index = managed_policies().iter().position(|p| p.name == name)?;
-    let policy = managed_policies().get(index)?;
+    let document = aws_managed_document(name)?;
     let cell = MANAGED_GRANTS.get(index)?;
-    Some(cell.get_or_init(|| unconditional_grants(policy.document)))
+    Some(cell.get_or_init(|| unconditional_grants(document)))
 }
 
-fn unconditional_grants(document: &str) -> ActionSet {
+fn unconditional_grants(document: &PolicyDocument) -> ActionSet {
     let catalog = Catalog::get();
     let mut granted = catalog.empty_set();
-    // The shipped documents are tested to read as policies; a broken one grants nothing here.
-    let Ok((Some(root), _)) = parse_json(document) else {
-        return granted;
-    };
-    let resolver = CfnResolver::new(FileId(0), &root);
-    let document = read_policy(&root, PolicyKind::Identity, &resolver);
-    // An Allow counts unless a condition narrows it; a Deny takes away only when it has no
-    // condition at all (one that does not narrow an Allow may still switch a Deny off).
     let applies = |s: &Statement| match s.effect {
-        Effect::Allow => !is_scoped(s),
+        Effect::Allow => !s.is_scoped(),
         Effect::Deny => s.conditions.items.is_empty() && !s.conditions.opaque,
         Effect::Invalid => false,
     };
     let (allows, denies): (Vec<&Statement>, Vec<&Statement>) = document
         .statements
         .iter()
-        .filter(|s| any_resource(s).is_some() && applies(s))
+        .filter(|s| s.any_resource().is_some() && applies(s))
         .partition(|s| s.is_allow());
     // Denies win whatever the order of the statements.
     for statement in allows {
@@ -371,114 +360,6 @@ pub fn action_examples(catalog: &Catalog<'_>, actions: &ActionSet) -> String {
         .collect();
     let more = if infos.len() > EXAMPLES { ", …" } else { "" };
     format!("{}{more}", named.join(", "))
-}
-
-/// A `Resource` value that matches every resource: `*`, or an ARN whose fields after the
-/// partition are all wildcards (`arn:aws:*:*:*:*`, `arn:*:*:*:*:*`).
-pub fn is_any_resource(value: &Expr) -> bool {
-    let Some(text) = value.as_literal() else {
-        return false;
-    };
-    let text = text.trim();
-    if is_wildcard_only(value) {
-        return text.contains('*');
-    }
-    let Some(rest) = text.strip_prefix("arn:") else {
-        return false;
-    };
-    let all_star = |f: &str| !f.is_empty() && f.chars().all(|c| c == '*');
-    match rest.split_once(':') {
-        Some((_partition, tail)) => tail.split(':').all(all_star),
-        None => all_star(rest),
-    }
-}
-
-/// The first `Resource` value of a statement that matches every resource.
-pub fn any_resource(statement: &Statement) -> Option<&Expr> {
-    statement
-        .resource
-        .as_ref()?
-        .iter()
-        .find(|r| is_any_resource(r))
-}
-
-/// Condition keys whose value any caller can satisfy, so pinning them narrows nothing.
-const NON_SCOPING_KEYS: &[&str] = &["aws:SecureTransport"];
-
-/// Whether a condition narrows when an `Allow` applies (rules.md: a condition "scopes" only
-/// when it can actually narrow who matches). Positive tests with concrete values scope, and so
-/// do range tests (`NumericLessThan aws:MultiFactorAuthAge`, `DateLessThan aws:CurrentTime`)
-/// and source networks other than the whole internet. `…IfExists`, negated operators,
-/// `ForAllValues`, `Null`, wildcard-only values and `aws:SecureTransport` do not: each is true
-/// for a caller who simply leaves the key out or is on TLS.
-pub fn condition_scopes(condition: &Condition) -> bool {
-    if NON_SCOPING_KEYS.iter().any(|k| condition.key_is(k)) {
-        return false;
-    }
-    if condition.pins_value() {
-        return true;
-    }
-    let op = condition.parsed_operator();
-    let range = matches!(
-        op.base,
-        "NumericLessThan"
-            | "NumericLessThanEquals"
-            | "NumericGreaterThan"
-            | "NumericGreaterThanEquals"
-            | "DateEquals"
-            | "DateLessThan"
-            | "DateLessThanEquals"
-            | "DateGreaterThan"
-            | "DateGreaterThanEquals"
-            | "BinaryEquals"
-    );
-    let network = op.base == "IpAddress" && !condition.values.iter().any(is_open_cidr);
-    (range || network)
-        && !op.if_exists
-        && op.set_qualifier.is_none()
-        && !condition.values.is_empty()
-        && condition.values.iter().all(|v| !is_wildcard_only(v))
-}
-
-/// Whether a condition narrows which resources an `Allow` reaches: a positive test with fixed
-/// values on a resource or request tag (`aws:ResourceTag/…`, `aws:RequestTag/…`), or on any
-/// service-specific key (`ec2:ResourceTag/…`, `s3:prefix`, `iam:PassedToService`). A request
-/// that does not carry the key fails such a test, so actions that cannot satisfy it are not
-/// granted at all. Other global keys (`aws:RequestedRegion`, `aws:SourceIp`,
-/// `aws:PrincipalTag/…`, `aws:ResourceAccount`) narrow where or by whom, not which resources:
-/// every resource of the region or account stays in reach.
-pub fn narrows_resources(condition: &Condition) -> bool {
-    if !condition.pins_value() {
-        return false;
-    }
-    let key = condition.key.to_ascii_lowercase();
-    match key.split_once(':') {
-        Some(("aws", name)) => name.starts_with("resourcetag/") || name.starts_with("requesttag/"),
-        Some(_) => true,
-        None => false,
-    }
-}
-
-/// A CIDR so short it covers a large part of the internet (`0.0.0.0/0`, `::/0`, any IPv4
-/// prefix under /8 or IPv6 prefix under /16): as good as no source restriction.
-fn is_open_cidr(value: &Expr) -> bool {
-    let Some((address, prefix)) = value.as_literal().and_then(|t| t.trim().split_once('/')) else {
-        return false;
-    };
-    let Ok(prefix) = prefix.parse::<u8>() else {
-        return false;
-    };
-    if address.contains(':') {
-        prefix < 16
-    } else {
-        prefix < 8
-    }
-}
-
-/// Whether some condition of the statement scopes it. A condition block we could not read
-/// counts as scoping: rules using this report grants they can show are unconditional.
-pub fn is_scoped(statement: &Statement) -> bool {
-    statement.conditions.opaque || statement.conditions.items.iter().any(condition_scopes)
 }
 
 /// One location covering several values (a `NotAction` list), for pointing at all of them.
@@ -712,109 +593,6 @@ mod tests {
         }
     }
 
-    fn condition(operator: &str, key: &str, values: &[&str]) -> Condition {
-        Condition {
-            operator: operator.into(),
-            operator_loc: Loc::default(),
-            key: key.into(),
-            key_loc: Loc::default(),
-            values: values.iter().map(|v| lit(v)).collect(),
-        }
-    }
-
-    #[test]
-    fn which_conditions_narrow_a_grant() {
-        assert!(condition_scopes(&condition(
-            "StringEquals",
-            "aws:PrincipalTag/team",
-            &["ops"]
-        )));
-        assert!(condition_scopes(&condition(
-            "NumericLessThan",
-            "aws:MultiFactorAuthAge",
-            &["3600"]
-        )));
-        assert!(condition_scopes(&condition(
-            "DateLessThan",
-            "aws:CurrentTime",
-            &["2026-12-31T00:00:00Z"]
-        )));
-        assert!(condition_scopes(&condition(
-            "IpAddress",
-            "aws:SourceIp",
-            &["10.0.0.0/8"]
-        )));
-        assert!(!condition_scopes(&condition(
-            "IpAddress",
-            "aws:SourceIp",
-            &["0.0.0.0/0"]
-        )));
-        assert!(!condition_scopes(&condition(
-            "IpAddress",
-            "aws:SourceIp",
-            &["10.0.0.0/8", "::/0"]
-        )));
-        assert!(!condition_scopes(&condition(
-            "Bool",
-            "aws:SecureTransport",
-            &["true"]
-        )));
-        assert!(!condition_scopes(&condition(
-            "StringEqualsIfExists",
-            "aws:RequestTag/a",
-            &["b"]
-        )));
-        assert!(!condition_scopes(&condition(
-            "NumericLessThanIfExists",
-            "aws:MultiFactorAuthAge",
-            &["1"]
-        )));
-        assert!(!condition_scopes(&condition(
-            "StringNotEquals",
-            "aws:PrincipalAccount",
-            &["1"]
-        )));
-        assert!(!condition_scopes(&condition(
-            "ForAllValues:StringEquals",
-            "aws:TagKeys",
-            &["a"]
-        )));
-        assert!(!condition_scopes(&condition(
-            "StringLike",
-            "aws:PrincipalTag/team",
-            &["*"]
-        )));
-        assert!(!condition_scopes(&condition(
-            "Null",
-            "aws:TokenIssueTime",
-            &["false"]
-        )));
-    }
-
-    #[test]
-    fn unreadable_conditions_count_as_scoping() {
-        let mut statement = statement(Some(vec![lit("*")]), None);
-        statement.resource = Some(vec![lit("*")]);
-        assert!(!is_scoped(&statement));
-        statement.conditions.opaque = true;
-        assert!(is_scoped(&statement));
-    }
-
-    #[test]
-    fn any_resource_values() {
-        assert!(is_any_resource(&lit("*")));
-        assert!(is_any_resource(&lit("arn:aws:*:*:*:*")));
-        assert!(is_any_resource(&lit("arn:*:*:*:*:*")));
-        assert!(is_any_resource(&lit("arn:aws:*")));
-        assert!(!is_any_resource(&lit("?")));
-        assert!(!is_any_resource(&lit("arn:aws:s3:::*")));
-        assert!(!is_any_resource(&lit("arn:aws")));
-        assert!(!is_any_resource(&Expr::symbol(
-            Symbol::Param("R".into()),
-            Loc::default()
-        )));
-    }
-
     #[test]
     fn literal_grants() {
         let pass = "iam:PassRole";
@@ -871,35 +649,6 @@ mod tests {
     }
 
     #[test]
-    fn which_conditions_narrow_resources() {
-        let cases: [(&str, &str, &str, bool); 11] = [
-            ("StringEquals", "aws:ResourceTag/team", "ops", true),
-            ("StringEquals", "AWS:RequestTag/team", "ops", true),
-            ("StringLike", "ec2:ResourceTag/env", "dev-*", true),
-            (
-                "StringEquals",
-                "iam:PassedToService",
-                "lambda.amazonaws.com",
-                true,
-            ),
-            ("StringEquals", "aws:RequestedRegion", "eu-west-1", false),
-            ("StringEquals", "aws:PrincipalTag/team", "ops", false),
-            ("StringEquals", "aws:ResourceAccount", "111122223333", false),
-            ("StringEqualsIfExists", "aws:ResourceTag/team", "ops", false),
-            ("StringNotEquals", "aws:ResourceTag/team", "ops", false),
-            ("StringLike", "aws:ResourceTag/team", "*", false),
-            ("ForAllValues:StringEquals", "aws:TagKeys", "team", false),
-        ];
-        for (operator, key, value, expected) in cases {
-            assert_eq!(
-                narrows_resources(&condition(operator, key, &[value])),
-                expected,
-                "{operator} {key} {value}"
-            );
-        }
-    }
-
-    #[test]
     fn what_shipped_managed_policies_grant() {
         let catalog = Catalog::get();
         let id = |name| catalog.action_id(name).unwrap();
@@ -918,15 +667,18 @@ mod tests {
         assert_eq!(aws_managed_grants("AWSLambdaBasicExecutionRole"), None);
         // An earlier Deny still wins; a conditional Deny takes nothing away.
         let grants = unconditional_grants(
-            r#"{"Version": "2012-10-17", "Statement": [
+            &crate::normalize::managed::read_document(
+                r#"{"Version": "2012-10-17", "Statement": [
                 {"Effect": "Deny", "Action": "s3:*", "Resource": "*"},
                 {"Effect": "Allow", "Action": "*", "Resource": "*"},
                 {"Effect": "Deny", "Action": "ec2:*", "Resource": "*",
                  "Condition": {"StringNotEqualsIfExists": {"aws:RequestedRegion": "eu-west-1"}}}
             ]}"#,
+            )
+            .unwrap(),
         );
         assert!(!grants.contains(id("s3:PutObject")) && grants.contains(id("ec2:RunInstances")));
-        assert!(unconditional_grants("not json").is_empty());
+        assert!(crate::normalize::managed::read_document("not json").is_none());
         assert_eq!(aws_managed_grants("administratoraccess"), None);
     }
 

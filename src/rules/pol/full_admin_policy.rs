@@ -1,8 +1,7 @@
 use crate::catalog::Catalog;
 use crate::model::Statement;
 use crate::rules::shared::{
-    identity_allows_on_every_resource, is_every_action, is_scoped, not_action_grants_all_iam,
-    span_of,
+    identity_allows_on_every_resource, is_every_action, not_action_grants_all_iam, span_of,
 };
 use crate::rules::{Rule, RuleContext, RuleMeta, declare_rule};
 use crate::source::Loc;
@@ -52,7 +51,7 @@ impl Rule for FullAdminPolicy {
     fn check(&self, cx: &mut RuleContext<'_>) {
         let catalog = Catalog::get();
         for (document, statement, resource) in identity_allows_on_every_resource(cx.model) {
-            if is_scoped(statement) {
+            if statement.is_scoped() {
                 continue;
             }
             let Some((loc, grant)) = every_action_grant(catalog, statement) else {

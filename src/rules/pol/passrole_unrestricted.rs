@@ -19,7 +19,7 @@ const PASSED_TO_SERVICE: &str = "iam:PassedToService";
 /// whose resource part is `role/*` or `*`, in any account (a role can only be passed within its
 /// own account, so the account field narrows nothing).
 fn names_every_role(value: &Expr) -> bool {
-    if crate::rules::shared::is_any_resource(value) {
+    if crate::model::policy::is_any_resource(value) {
         return true;
     }
     let fields = value.split(':');

@@ -1,8 +1,8 @@
 use crate::catalog::{ActionSet, Catalog};
-use crate::model::{Expr, Statement};
+use crate::model::{Condition, Expr, Statement};
 use crate::rules::shared::{
     action_examples, granted_actions, identity_allows_on_every_resource, is_every_action,
-    is_scoped, narrows_resources, not_action_grants_all_iam, service_of_wildcard, thousands,
+    not_action_grants_all_iam, service_of_wildcard, thousands,
 };
 use crate::rules::{Rule, RuleContext, RuleMeta, declare_rule};
 
@@ -56,11 +56,15 @@ impl Rule for WriteOnAllResources {
             // A condition block we cannot read may narrow the resources: this rule reports
             // only what it can show.
             if statement.conditions.opaque
-                || statement.conditions.items.iter().any(narrows_resources)
+                || statement
+                    .conditions
+                    .items
+                    .iter()
+                    .any(Condition::narrows_resources)
             {
                 continue;
             }
-            let scoped = is_scoped(statement);
+            let scoped = statement.is_scoped();
             // POL003 reports such a `NotAction` as a full administrator.
             if !scoped && not_action_grants_all_iam(catalog, statement) {
                 continue;
