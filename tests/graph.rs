@@ -357,3 +357,30 @@ fn escalation_edges_name_their_method() {
         "{list}"
     );
 }
+
+#[test]
+fn rewriting_a_policy_one_holds_is_admin() {
+    let outcome = run("self-admin");
+    let graph = &outcome.graph;
+    let reason = |name: &str| {
+        let node = graph
+            .graph
+            .node_indices()
+            .find(|&n| graph.node(n).name == name)
+            .unwrap();
+        graph.admin_reason(node).map(|r| r.why.clone())
+    };
+    let ops = reason("ops").unwrap_or_default();
+    assert!(
+        ops.contains("`iam:PutGroupPolicy` on its group `operators`"),
+        "{ops}"
+    );
+    // The builder holds `build` and may publish its new versions; it holds nothing else.
+    let builder = reason("builder").unwrap_or_default();
+    assert!(
+        builder.contains("`iam:CreatePolicyVersion` on `build`"),
+        "{builder}"
+    );
+    // Another member of the group has no such right.
+    assert_eq!(reason("reader"), None);
+}

@@ -1215,6 +1215,86 @@ impl<'m> Builder<'m> {
             },
             principal.kind == PrincipalType::User,
         )
+        .or_else(|| self.rewrites_own_policies(index))
+    }
+
+    /// iam-reference §6.3 #5 and #6: a principal that may publish a new default version of a
+    /// customer managed policy it holds (`iam:CreatePolicyVersion`), or a user that may put or
+    /// attach policies on one of its groups or rewrite a group's managed policy, can give
+    /// itself anything.
+    fn rewrites_own_policies(&self, index: usize) -> Option<super::AdminReason> {
+        let catalog = crate::catalog::Catalog::get();
+        let node = *self.graph.principal_nodes.get(index)?;
+        let allowed = |action: &str, target: &Target<'_>| {
+            allows_action(
+                self.rendered_documents(index),
+                &self.expander,
+                catalog.action_id(action)?,
+                target,
+            )
+        };
+        let reason = |why: String, loc: Loc| super::AdminReason {
+            kind: super::AdminKind::SelfGrant,
+            why,
+            loc,
+        };
+        let groups: Vec<NodeIndex> = self
+            .graph
+            .outgoing(node, EdgeKind::MemberOf)
+            .map(|(_, group, _)| group)
+            .collect();
+        for group in &groups {
+            let Some(g) = self.principal_index(*group) else {
+                continue;
+            };
+            let principal = &self.model.principals[g];
+            let facts = self.facts(principal.resource.file);
+            let target = Target {
+                arn: principal_arn(principal, &facts.account),
+                resource: &principal.resource.name,
+                scope: facts.scope,
+            };
+            for action in ["iam:PutGroupPolicy", "iam:AttachGroupPolicy"] {
+                if let Some(loc) = allowed(action, &target) {
+                    let group = &self.graph.node(*group).name;
+                    return Some(reason(
+                        format!(
+                            "its policy allows `{action}` on its group `{group}`, so it can grant itself anything"
+                        ),
+                        loc,
+                    ));
+                }
+            }
+        }
+        for holder in std::iter::once(node).chain(groups) {
+            for (_, policy, _) in self.graph.outgoing(holder, EdgeKind::HasPolicy) {
+                let policy = self.graph.node(policy);
+                let (ModelRef::Policy(_), Some(resource), Some(account)) =
+                    (policy.model, &policy.resource, &policy.account)
+                else {
+                    continue;
+                };
+                let account = match account {
+                    AccountKey::Id(id) => id.as_str(),
+                    AccountKey::Unnamed => OWN_PLACEHOLDER,
+                };
+                let target = Target {
+                    arn: format!("arn:aws:iam::{account}:policy/{}", policy.name),
+                    resource,
+                    scope: policy.loc.map_or(usize::MAX, |l| self.facts(l.file).scope),
+                };
+                if let Some(loc) = allowed("iam:CreatePolicyVersion", &target) {
+                    return Some(reason(
+                        format!(
+                            "its policy allows `iam:CreatePolicyVersion` on `{}`, a policy it holds, so it can rewrite it to allow anything",
+                            policy.name
+                        ),
+                        loc,
+                    ));
+                }
+            }
+        }
+        None
     }
 
     /// Each principal's own grants, from the policies its `has-policy` edges lead to; a user's
