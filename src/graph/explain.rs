@@ -5,7 +5,7 @@
 //! action catalog; finding the principal by name and rendering are here, running the pipeline
 //! is the CLI's job.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use petgraph::graph::NodeIndex;
@@ -193,50 +193,24 @@ pub fn explain(graph: &IamGraph, sources: &SourceMap, node: NodeIndex) -> Explan
     }
 }
 
-/// Breadth-first backwards over the steps an identity can take: every principal, provider,
-/// pool or outside identity that can become `target`, with its shortest path.
+/// Every principal, provider, pool or outside identity that can become `target`, with its
+/// shortest path.
 fn reachers(graph: &IamGraph, target: NodeIndex) -> Vec<Reacher> {
-    let mut next: HashMap<NodeIndex, (petgraph::graph::EdgeIndex, NodeIndex)> = HashMap::new();
-    let mut order = Vec::new();
-    let mut queue = VecDeque::from([target]);
-    while let Some(node) = queue.pop_front() {
-        for (edge, source) in graph.steps_into(node) {
-            if source != target && !next.contains_key(&source) {
-                next.insert(source, (edge, node));
-                queue.push_back(source);
-                order.push(source);
-            }
-        }
-    }
+    let mut search = graph.reachers(target, |_| true);
+    let order: Vec<NodeIndex> = search.by_ref().collect();
     order
         .into_iter()
         // Set nodes are a means of the graph, not someone who acts.
         .filter(|&n| graph.node(n).kind != NodeKind::PrincipalSet)
         .take(MAX_REACHERS)
         .map(|start| {
-            let describe = |n: NodeIndex| {
-                let node = graph.node(n);
-                format!("{} ({})", node.name, node.kind.as_str())
-            };
-            let mut path = vec![describe(start)];
-            let mut node = start;
-            while let Some(&(edge, towards)) = next.get(&node) {
-                path.push(format!(
-                    "{} via {}",
-                    describe(towards),
-                    graph.edge(edge).label
-                ));
-                node = towards;
-                if node == target {
-                    break;
-                }
-            }
+            let steps = search.path(start);
             let source = graph.node(start);
             Reacher {
                 source: source.name.clone(),
                 kind: source.kind.as_str(),
-                steps: path.len() - 1,
-                path,
+                steps: steps.len(),
+                path: search.path_text(start, &steps),
             }
         })
         .collect()

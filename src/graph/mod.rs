@@ -17,6 +17,8 @@ pub mod permissions;
 pub use build::{FileFacts, build, same_scope};
 pub use identity::{AdminKind, AdminReason};
 
+use std::collections::{HashMap, VecDeque};
+
 use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
 
@@ -246,6 +248,31 @@ impl IamGraph {
             .map(|(edge, source, _)| (edge, source))
     }
 
+    /// Who can become `target`: breadth-first backwards over [`IamGraph::steps_into`], nearest
+    /// first. Sources `admit` rejects are neither reported nor searched through. Lazy, so a
+    /// search for the nearest node of some kind stops there.
+    pub fn reachers<F: Fn(NodeIndex) -> bool>(
+        &self,
+        target: NodeIndex,
+        admit: F,
+    ) -> Reachers<'_, F> {
+        let mut reachers = Reachers {
+            graph: self,
+            target,
+            admit,
+            next: HashMap::new(),
+            queue: VecDeque::new(),
+        };
+        reachers.expand(target);
+        reachers
+    }
+
+    /// A node as paths show it: `name (kind)`.
+    pub fn describe(&self, node: NodeIndex) -> String {
+        let n = &self.graph[node];
+        format!("{} ({})", n.name, n.kind.as_str())
+    }
+
     /// Edges of a kind arriving at a node.
     pub fn incoming(
         &self,
@@ -256,5 +283,62 @@ impl IamGraph {
             .edges_directed(to, petgraph::Direction::Incoming)
             .filter(move |e| e.weight().kind == kind)
             .map(|e| (e.id(), e.source(), e.weight()))
+    }
+}
+
+/// The search of [`IamGraph::reachers`]; yields each node that can become the target, nearest
+/// first, and keeps the edge each one takes towards it.
+pub struct Reachers<'g, F> {
+    graph: &'g IamGraph,
+    target: NodeIndex,
+    admit: F,
+    /// Node → the edge it takes towards the target, and the node that edge leads to.
+    next: HashMap<NodeIndex, (EdgeIndex, NodeIndex)>,
+    queue: VecDeque<NodeIndex>,
+}
+
+impl<F: Fn(NodeIndex) -> bool> Reachers<'_, F> {
+    fn expand(&mut self, node: NodeIndex) {
+        for (edge, source) in self.graph.steps_into(node) {
+            if source != self.target && (self.admit)(source) && !self.next.contains_key(&source) {
+                self.next.insert(source, (edge, node));
+                self.queue.push_back(source);
+            }
+        }
+    }
+
+    /// The steps of the shortest path from a node this search yielded to the target: each
+    /// edge taken and the node it leads to.
+    pub fn path(&self, start: NodeIndex) -> Vec<(EdgeIndex, NodeIndex)> {
+        let mut steps = Vec::new();
+        let mut node = start;
+        while node != self.target {
+            let Some(&step) = self.next.get(&node) else {
+                break;
+            };
+            steps.push(step);
+            node = step.1;
+        }
+        steps
+    }
+
+    /// A path as text: the start, then each node reached and the label of the edge taken.
+    pub fn path_text(&self, start: NodeIndex, steps: &[(EdgeIndex, NodeIndex)]) -> Vec<String> {
+        let graph = self.graph;
+        std::iter::once(graph.describe(start))
+            .chain(steps.iter().map(|&(edge, towards)| {
+                format!("{} via {}", graph.describe(towards), graph.edge(edge).label)
+            }))
+            .collect()
+    }
+}
+
+impl<F: Fn(NodeIndex) -> bool> Iterator for Reachers<'_, F> {
+    type Item = NodeIndex;
+
+    fn next(&mut self) -> Option<NodeIndex> {
+        let node = self.queue.pop_front()?;
+        self.expand(node);
+        Some(node)
     }
 }

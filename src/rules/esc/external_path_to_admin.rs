@@ -1,5 +1,3 @@
-use std::collections::{HashMap, VecDeque};
-
 use petgraph::graph::{EdgeIndex, NodeIndex};
 
 use crate::graph::{IamGraph, NodeKind};
@@ -45,46 +43,16 @@ impl Rule for ExternalPathToAdmin {
             let Some(reason) = graph.admin.get(i).and_then(Option::as_ref) else {
                 continue;
             };
-            // Breadth-first backwards from the admin: the first outside node reached has the
-            // shortest path. `next` maps a node to the edge it takes towards the admin.
-            let mut next: HashMap<NodeIndex, (EdgeIndex, NodeIndex)> = HashMap::new();
-            let mut queue = VecDeque::from([target]);
-            let mut entry = None;
-            while let Some(node) = queue.pop_front() {
-                if node != target && is_outside(graph, node, cx.model) {
-                    entry = Some(node);
-                    break;
-                }
-                for (edge, source) in graph.steps_into(node) {
-                    // A path through another admin is that admin's finding: once an outsider
-                    // is admin, every further step is redundant.
-                    if source != target
-                        && graph.admin_reason(source).is_none()
-                        && !next.contains_key(&source)
-                    {
-                        next.insert(source, (edge, node));
-                        queue.push_back(source);
-                    }
-                }
-            }
-            let Some(start) = entry else {
+            // The nearest outside node has the shortest path. A path through another admin
+            // is that admin's finding: once an outsider is admin, every further step is
+            // redundant.
+            let mut search = graph.reachers(target, |source| graph.admin_reason(source).is_none());
+            let Some(start) = search.find(|&node| is_outside(graph, node, cx.model)) else {
                 continue;
             };
-            let mut path = vec![describe(graph, start)];
-            let mut edges = Vec::new();
-            let mut node = start;
-            while let Some(&(edge, towards)) = next.get(&node) {
-                edges.push(edge);
-                path.push(format!(
-                    "{} via {}",
-                    describe(graph, towards),
-                    graph.edge(edge).label
-                ));
-                node = towards;
-                if node == target {
-                    break;
-                }
-            }
+            let steps = search.path(start);
+            let path = search.path_text(start, &steps);
+            let edges: Vec<EdgeIndex> = steps.iter().map(|&(edge, _)| edge).collect();
             let Some(first_loc) = edges.first().and_then(|e| graph.edge(*e).loc) else {
                 continue;
             };
@@ -114,9 +82,4 @@ impl Rule for ExternalPathToAdmin {
             cx.report(finding);
         }
     }
-}
-
-fn describe(graph: &IamGraph, node: NodeIndex) -> String {
-    let n = graph.node(node);
-    format!("{} ({})", n.name, n.kind.as_str())
 }
