@@ -287,23 +287,13 @@ impl Expander {
 
     fn expand(&self, statement: &Statement) -> Arc<ActionSet> {
         let catalog = Catalog::get();
-        let (negated, values) = match (&statement.action, &statement.not_action) {
-            (Some(values), _) => (false, values),
-            (None, Some(values)) => (true, values),
-            (None, None) => return Arc::new(catalog.empty_set()),
+        let Some((negated, patterns)) = statement.action_patterns() else {
+            return Arc::new(catalog.empty_set());
         };
-        let literals: Option<Vec<String>> = values
+        let literals: Vec<String> = patterns
             .iter()
-            .map(|v| v.as_literal().map(|t| t.trim().to_ascii_lowercase()))
+            .map(|t| t.trim().to_ascii_lowercase())
             .collect();
-        let literals = match literals {
-            Some(literals) => literals,
-            None if negated => return Arc::new(catalog.empty_set()),
-            None => values
-                .iter()
-                .filter_map(|v| v.as_literal().map(|t| t.trim().to_ascii_lowercase()))
-                .collect(),
-        };
         let key = (negated, literals.join("\u{0}"));
         if let Some(set) = self.memo.borrow().get(&key) {
             return Arc::clone(set);

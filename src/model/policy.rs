@@ -287,6 +287,19 @@ impl Conditions {
 /// What a statement reaches and how its conditions narrow it: shared by the graph (effective
 /// permissions, admin-equivalence) and the rules.
 impl Statement {
+    /// The statement's literal action patterns and whether they are a `NotAction` list, as
+    /// the catalog expands them. `None` without an action element, or for a `NotAction` with a
+    /// value not known statically: what it leaves out is unknown. An `Action` value not known
+    /// statically is left out, since it names nothing the scan can check.
+    pub fn action_patterns(&self) -> Option<(bool, Vec<&str>)> {
+        if let Some(actions) = &self.action {
+            return Some((false, actions.iter().filter_map(Expr::as_literal).collect()));
+        }
+        let not_actions = self.not_action.as_ref()?;
+        let known: Option<Vec<&str>> = not_actions.iter().map(Expr::as_literal).collect();
+        Some((true, known?))
+    }
+
     /// The first `Resource` value of a statement that matches every resource.
     pub fn any_resource(&self) -> Option<&Expr> {
         self.resource.as_ref()?.iter().find(|r| is_any_resource(r))

@@ -261,12 +261,12 @@ pub fn service_of_wildcard(action: &str) -> Option<&str> {
 /// what it leaves is unknown. Actions newer than the catalog are in no set: they are neither
 /// granted nor excluded here.
 pub fn granted_actions(catalog: &Catalog<'_>, statement: &Statement) -> Option<ActionSet> {
-    if let Some(actions) = &statement.action {
-        return Some(catalog.expand_action(actions.iter().filter_map(Expr::as_literal)));
-    }
-    let not_actions = statement.not_action.as_ref()?;
-    let known: Option<Vec<&str>> = not_actions.iter().map(Expr::as_literal).collect();
-    Some(catalog.expand_not_action(known?))
+    let (negated, patterns) = statement.action_patterns()?;
+    Some(if negated {
+        catalog.expand_not_action(patterns)
+    } else {
+        catalog.expand_action(patterns)
+    })
 }
 
 /// What each AWS managed policy shipped with the catalog grants, worked out the first time a
