@@ -41,9 +41,7 @@ fn outcome() -> Outcome {
 }
 
 fn render(format: ReportFormat, outcome: &Outcome) -> String {
-    let mut out = Vec::new();
-    write_report(format, outcome, &options(), &mut out).unwrap();
-    String::from_utf8(out).unwrap()
+    render_with(format, outcome, false)
 }
 
 /// The JSON report's findings: the reference for positions and fingerprints.
